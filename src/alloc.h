@@ -1,0 +1,78 @@
+/*
+ * alloc.h — the one module that talks to the garbage collector (libgc).
+ *
+ * Every allocation in regel goes through here, so that the collector can be
+ * swapped for plain malloc in sanitizer builds (REGEL_MALLOC_ALLOC), where
+ * AddressSanitizer must see the bounds of each block, and so that running out
+ * of memory has exactly one path: rg_throw(RG_EOOM) to the innermost
+ * protected boundary (see rg_try below), never exit() or abort().
+ *
+ * Ownership: memory from rg_alloc and rg_alloc_atomic belongs to the
+ * collector; nobody frees it. Memory from rg_alloc_root is scanned and never
+ * collected until rg_free: use it for roots that only C code (malloc'd
+ * structures of a host, static tables) points at.
+ */
+#ifndef REGEL_ALLOC_H
+#define REGEL_ALLOC_H
+
+#include <setjmp.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Idempotent; every public entry point calls it, so a test process or a host
+ * never has to. */
+void rg_alloc_init(void);
+
+/* Zeroed block that may hold pointers to other collected blocks. */
+void *rg_alloc(size_t size);
+/* Block the collector never scans for pointers (text, bytecode, numbers).
+ * Not zeroed. */
+void *rg_alloc_atomic(size_t size);
+/* Resize a block from rg_alloc or rg_alloc_atomic; new bytes are not zeroed. */
+void *rg_realloc(void *block, size_t size);
+/* Scanned, never collected until rg_free. Zeroed. */
+void *rg_alloc_root(size_t size);
+/* Frees a root at once; for other blocks it is only a hint. NULL is fine. */
+void rg_free(void *block);
+
+/* Copies of byte strings, NUL-terminated, atomic. */
+char *rg_strndup(const char *s, size_t n);
+char *rg_strdup(const char *s);
+/* printf into a fresh atomic string. */
+char *rg_sprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Bytes handed out on this thread since it started; the VM compares two
+ * readings to enforce a per-evaluation memory cap. */
+uint64_t rg_alloc_bytes(void);
+/* Bytes the collector's heap occupies now (0 in malloc builds). */
+size_t rg_heap_size(void);
+
+/*
+ * Protected boundaries. Errors that cannot be returned through every caller
+ * (out of memory deep inside the parser, a VM limit) unwind with longjmp to
+ * the innermost boundary of the current thread, like Lua's luaD_throw.
+ *
+ *     RgTry t;
+ *     int code = RG_TRY(&t);
+ *     if (code == 0) { ...work...; rg_try_end(&t); }
+ *     else           { ...t was already popped; handle code... }
+ *
+ * Code between RG_TRY and rg_try_end must not return without rg_try_end.
+ */
+enum { RG_EOOM = 1, RG_ELIMIT = 2, RG_EABORT = 3 };
+
+typedef struct RgTry {
+    jmp_buf env;
+    struct RgTry *prev;
+} RgTry;
+
+void rg_try_begin(RgTry *t);
+void rg_try_end(RgTry *t);
+/* Unwinds to the innermost boundary with a non-zero code. With no boundary
+ * set (a bug in the caller) it prints nothing and aborts, the one place the
+ * library may: there is nowhere to return to. */
+_Noreturn void rg_throw(int code);
+
+#define RG_TRY(t) (rg_try_begin(t), setjmp((t)->env))
+
+#endif

@@ -1,0 +1,32 @@
+/*
+ * buf.h — a growable byte buffer on the collector's atomic heap.
+ *
+ * Used wherever text is built piece by piece (messages, output lines,
+ * decoded strings). The bytes are always followed by a NUL that is not
+ * counted in len, so data can be passed to C string functions when the
+ * content holds no NUL of its own.
+ */
+#ifndef REGEL_BUF_H
+#define REGEL_BUF_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+typedef struct RgBuf {
+    char *data;
+    size_t len;
+    size_t cap;
+} RgBuf;
+
+void buf_init(RgBuf *b);
+void buf_reserve(RgBuf *b, size_t extra);
+void buf_clear(RgBuf *b);
+void buf_add(RgBuf *b, const void *data, size_t n);
+void buf_addc(RgBuf *b, char c);
+void buf_adds(RgBuf *b, const char *s);
+void buf_printf(RgBuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void buf_vprintf(RgBuf *b, const char *fmt, va_list ap);
+/* A fresh atomic copy of the contents, NUL-terminated. */
+char *buf_dup(const RgBuf *b);
+
+#endif
