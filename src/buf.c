@@ -1,8 +1,12 @@
 /* buf.c — growable byte buffers. */
 #include "buf.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "alloc.h"
 
@@ -78,4 +82,43 @@ void buf_printf(RgBuf *b, const char *fmt, ...)
 char *buf_dup(const RgBuf *b)
 {
     return rg_strndup(b->data ? b->data : "", b->len);
+}
+
+bool buf_read_file(RgBuf *b, const char *path, size_t max_size, const char **err)
+{
+    buf_clear(b);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        *err = rg_sprintf("%s: %s", path, strerror(errno));
+        return false;
+    }
+    struct stat st;
+    if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+        close(fd);
+        *err = rg_sprintf("%s: is a folder, not a file", path);
+        return false;
+    }
+    char chunk[65536];
+    for (;;) {
+        ssize_t n = read(fd, chunk, sizeof chunk);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            *err = rg_sprintf("%s: %s", path, strerror(errno));
+            close(fd);
+            return false;
+        }
+        if (n == 0)
+            break;
+        if (b->len + (size_t)n > max_size) {
+            *err = rg_sprintf("%s: larger than the limit of %zu bytes", path, max_size);
+            close(fd);
+            return false;
+        }
+        buf_add(b, chunk, (size_t)n);
+    }
+    close(fd);
+    if (!b->data)
+        buf_reserve(b, 0);
+    return true;
 }

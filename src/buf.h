@@ -10,6 +10,7 @@
 #define REGEL_BUF_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 typedef struct RgBuf {
@@ -26,6 +27,9 @@ void buf_addc(RgBuf *b, char c);
 void buf_adds(RgBuf *b, const char *s);
 void buf_printf(RgBuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void buf_vprintf(RgBuf *b, const char *fmt, va_list ap);
+/* Replaces the contents with the whole file. On failure returns false and
+ * sets *err to "PATH: reason". Refuses files larger than max_size. */
+bool buf_read_file(RgBuf *b, const char *path, size_t max_size, const char **err);
 /* A fresh atomic copy of the contents, NUL-terminated. */
 char *buf_dup(const RgBuf *b);
 

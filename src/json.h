@@ -37,12 +37,16 @@ typedef enum JsonType {
 typedef struct JsonParser {
     const char *begin, *p, *end;
     int depth, max_depth;
-    const char *error;   /* NULL until an error; a static English message */
+    const char *error;   /* NULL until an error; an English message */
     size_t error_offset; /* bytes from begin */
     RgBuf scratch;       /* decoded strings that had escapes */
 } JsonParser;
 
 void json_init(JsonParser *j, const char *data, size_t len, int max_depth);
+/* Starts over on new input, keeping the depth limit and the scratch
+ * buffer (so a reader that parses line after line does not allocate it
+ * again for each). */
+void json_reset(JsonParser *j, const char *data, size_t len);
 
 /* Skips white space and tells what the next value is without consuming it. */
 JsonType json_peek(JsonParser *j);

@@ -1,0 +1,546 @@
+/*
+ * regel.y — the grammar of the regel policy language.
+ *
+ * Actions only build syntax-tree nodes and attach spans; names, types and
+ * every other check belong to the checker (src/check.c). Error recovery is
+ * at declarations and at statements inside a decision, so one run reports
+ * the syntax errors of every part of a file.
+ *
+ * The language reference with an EBNF summary is grammar/README.md; keep
+ * the two in step.
+ */
+%require "3.8"
+%define api.pure full
+%define api.prefix {rg_yy}
+%define api.location.type {Span}
+%define parse.error custom
+%locations
+%expect 0
+%param {yyscan_t scanner}
+
+%code requires {
+#include <stdint.h>
+#include "ast.h"
+#ifndef YY_TYPEDEF_YY_SCANNER_T
+#define YY_TYPEDEF_YY_SCANNER_T
+typedef void *yyscan_t;
+#endif
+}
+
+%code top {
+#include "alloc.h"
+/* The parser's stack holds tree pointers: keep it where the collector
+ * looks, and bounded. */
+#define YYMALLOC rg_alloc
+#define YYFREE rg_free
+}
+
+%code {
+#include <string.h>
+#include "parse.h"
+#include "scanner.h"
+#include "text.h"
+
+#define YYMAXDEPTH PARSE_MAX_STACK
+#define PS (rg_yyget_extra(scanner))
+
+#define YYLLOC_DEFAULT(Cur, Rhs, N)                                \
+    do {                                                           \
+        if (N) {                                                   \
+            (Cur).file = YYRHSLOC(Rhs, 1).file;                    \
+            (Cur).start = YYRHSLOC(Rhs, 1).start;                  \
+            (Cur).end = YYRHSLOC(Rhs, N).end;                      \
+        } else {                                                   \
+            (Cur).file = YYRHSLOC(Rhs, 0).file;                    \
+            (Cur).start = (Cur).end = YYRHSLOC(Rhs, 0).end;        \
+        }                                                          \
+    } while (0)
+
+static void rg_yyerror(Span *loc, yyscan_t scanner, const char *msg);
+static Ident id_of(const char *s, Span span) { return ident(s, span); }
+static Node *mk(NodeKind k, Span s) { return node_new(k, s); }
+}
+
+%union {
+    int64_t i;
+    Decimal dec;
+    Date date;
+    struct { const char *s; size_t n; } str;
+    Node *node;
+    NodeList list;
+    Severity sev;
+    Ident id;
+}
+
+%token END 0 "end of file"
+%token IMPORT "import" RECORD "record" ENUM "enum" FORMAT "format"
+%token SOURCE "source" FROM "from" KEY "key" CONST "const" FN "fn"
+%token DECISION "decision" FOR "for" IN "in" LET "let" MUST "must"
+%token SHOULD "should" GUARD "guard" ELSE "else" INCLUDE "include"
+%token FIELD "field" OUTCOME "outcome" IF "if" THEN "then" AND "and"
+%token OR "or" NOT "not" NOT_IN "not in" WHERE "where" TRUE "true"
+%token FALSE "false" NONE "none" IT "it" RETURN "return" RESERVED "reserved word"
+%token EQ "==" NE "!=" LE "<=" GE ">=" FAT_ARROW "=>" ARROW "->"
+%token QDOT "?." QQ "??"
+%token <i> INTEGER "integer" UNIT "unit"
+%token <dec> DECIMAL "decimal"
+%token <date> DATE "date"
+%token <str> IDENT "name" STRING "text" STR_HEAD "start of text" STR_MID "middle of text" STR_TAIL "end of text"
+
+%type <node> decl import record rec_field enum format option option_value source
+%type <node> const fn param decision stmt let rule include out_field outcome arm
+%type <node> type expr primary postfix arg string opt_type_ann opt_ret opt_key_expr
+%type <list> decls rec_fields words options option_list params param_list stmts lets
+%type <list> arms args arg_list exprs expr_list holes type_args
+%type <sev> severity
+%type <id> name opt_key
+%type <str> opt_from
+
+%left WHERE
+%precedence ELSE
+%left OR
+%left AND
+%precedence NOT
+%nonassoc EQ NE '<' LE '>' GE IN NOT_IN
+%right QQ
+%left '+' '-'
+%left '*' '/' '%'
+%precedence UMINUS
+
+%%
+
+module
+    : decls                     { Node *m = mk(N_MODULE, @$); m->u.module.decls = $1; PS->module = m; }
+    ;
+
+decls
+    : %empty                    { memset(&$$, 0, sizeof $$); }
+    | decls decl                { $$ = $1; nodes_push(&$$, $2); }
+    | decls error               { $$ = $1; }
+    ;
+
+decl: import | record | enum | format | source | const | fn | decision ;
+
+name: IDENT                     { $$ = id_of($1.s, @1); } ;
+
+import
+    : IMPORT name               { $$ = mk(N_IMPORT, @$); $$->u.import.name = $2; }
+    | IMPORT STRING             { $$ = mk(N_IMPORT, @$); $$->u.import.path = $2.s; $$->u.import.path_span = @2; }
+    ;
+
+record
+    : RECORD name '{' rec_fields '}'
+                                { $$ = mk(N_RECORD, @$); $$->u.record.name = $2; $$->u.record.fields = $4; }
+    ;
+
+rec_fields
+    : %empty                    { memset(&$$, 0, sizeof $$); }
+    | rec_fields rec_field      { $$ = $1; nodes_push(&$$, $2); }
+    | rec_fields ','            { $$ = $1; }
+    ;
+
+rec_field
+    : name ':' type opt_from    { $$ = mk(N_REC_FIELD, @$); $$->u.rec_field.name = $1; $$->u.rec_field.type_ann = $3;
+                                  $$->u.rec_field.column = $4.s; $$->u.rec_field.column_span = @4; }
+    ;
+
+opt_from
+    : %empty                    { $$.s = NULL; $$.n = 0; }
+    | FROM STRING               { $$ = $2; }
+    ;
+
+enum
+    : ENUM name '=' words       { $$ = mk(N_ENUM, @$); $$->u.enum_decl.name = $2; $$->u.enum_decl.words = $4; }
+    ;
+
+words
+    : name                      { memset(&$$, 0, sizeof $$); nodes_push(&$$, node_name(@1, $1.name)); }
+    | words '|' name            { $$ = $1; nodes_push(&$$, node_name(@3, $3.name)); }
+    ;
+
+format
+    : FORMAT name '=' name '(' options ')'
+                                { $$ = mk(N_FORMAT, @$); $$->u.format.name = $2; $$->u.format.base = $4; $$->u.format.options = $6; }
+    ;
+
+options
+    : %empty                    { memset(&$$, 0, sizeof $$); }
+    | option_list               { $$ = $1; }
+    | option_list ','           { $$ = $1; }
+    ;
+
+option_list
+    : option                    { memset(&$$, 0, sizeof $$); nodes_push(&$$, $1); }
+    | option_list ',' option    { $$ = $1; nodes_push(&$$, $3); }
+    ;
+
+option
+    : name ':' option_value     { $$ = mk(N_OPTION, @$); $$->u.option.name = $1; $$->u.option.value = $3; }
+    ;
+
+option_value
+    : STRING                    { $$ = node_text(@1, $1.s, $1.n); }
+    | INTEGER                   { $$ = node_int(@1, $1); }
+    | TRUE                      { $$ = node_bool(@1, true); }
+    | FALSE                     { $$ = node_bool(@1, false); }
+    | name                      { $$ = node_name(@1, $1.name); }
+    ;
+
+source
+    : SOURCE name ':' type FROM name STRING opt_key
+                                { $$ = mk(N_SOURCE, @$); $$->u.source.name = $2; $$->u.source.type_ann = $4;
+                                  $$->u.source.format = $6; $$->u.source.file = $7.s; $$->u.source.file_span = @7;
+                                  $$->u.source.key = $8; }
+    | SOURCE name ':' type FROM name '(' options ')' STRING opt_key
+                                { $$ = mk(N_SOURCE, @$); $$->u.source.name = $2; $$->u.source.type_ann = $4;
+                                  $$->u.source.format = $6; $$->u.source.options = $8;
+                                  $$->u.source.file = $10.s; $$->u.source.file_span = @10; $$->u.source.key = $11; }
+    ;
+
+opt_key
+    : %empty                    { $$ = id_of(NULL, @$); }
+    | KEY name                  { $$ = $2; }
+    ;
+
+const
+    : CONST name opt_type_ann '=' expr
+                                { $$ = mk(N_CONST, @$); $$->u.constant.name = $2; $$->u.constant.type_ann = $3; $$->u.constant.value = $5; }
+    ;
+
+opt_type_ann
+    : %empty                    { $$ = NULL; }
+    | ':' type                  { $$ = $2; }
+    ;
+
+fn
+    : FN name '(' params ')' opt_ret '=' expr
+                                { $$ = mk(N_FN, @$); $$->u.fn.name = $2; $$->u.fn.params = $4; $$->u.fn.ret = $6; $$->u.fn.body = $8; }
+    | FN name '(' params ')' opt_ret '{' lets RETURN expr '}'
+                                { $$ = mk(N_FN, @$); $$->u.fn.name = $2; $$->u.fn.params = $4; $$->u.fn.ret = $6;
+                                  $$->u.fn.lets = $8; $$->u.fn.body = $10; }
+    ;
+
+params
+    : %empty                    { memset(&$$, 0, sizeof $$); }
+    | param_list                { $$ = $1; }
+    | param_list ','            { $$ = $1; }
+    ;
+
+param_list
+    : param                     { memset(&$$, 0, sizeof $$); nodes_push(&$$, $1); }
+    | param_list ',' param      { $$ = $1; nodes_push(&$$, $3); }
+    ;
+
+param
+    : name ':' type             { $$ = mk(N_PARAM, @$); $$->u.param.name = $1; $$->u.param.type_ann = $3; }
+    ;
+
+opt_ret
+    : %empty                    { $$ = NULL; }
+    | ARROW type                { $$ = $2; }
+    ;
+
+lets
+    : %empty                    { memset(&$$, 0, sizeof $$); }
+    | lets let                  { $$ = $1; nodes_push(&$$, $2); }
+    ;
+
+decision
+    : DECISION name FOR name IN expr opt_key_expr '{' stmts '}'
+                                { $$ = mk(N_DECISION, @$); $$->u.decision.name = $2; $$->u.decision.subject = $4;
+                                  $$->u.decision.over = $6; $$->u.decision.id = $7; $$->u.decision.body = $9; }
+    ;
+
+opt_key_expr
+    : %empty                    { $$ = NULL; }
+    | KEY expr                  { $$ = $2; }
+    ;
+
+stmts
+    : %empty                    { memset(&$$, 0, sizeof $$); }
+    | stmts stmt                { $$ = $1; nodes_push(&$$, $2); }
+    | stmts error               { $$ = $1; }
+    ;
+
+stmt: let | rule | include | out_field | outcome ;
+
+let
+    : LET name opt_type_ann '=' expr
+                                { $$ = mk(N_LET, @$); $$->u.let.name = $2; $$->u.let.type_ann = $3; $$->u.let.value = $5; }
+    ;
+
+rule
+    : severity name expr ELSE expr
+                                { $$ = mk(N_RULE, @$); $$->u.rule.severity = $1; $$->u.rule.ref = $2;
+                                  $$->u.rule.each = id_of(NULL, @2); $$->u.rule.cond = $3; $$->u.rule.message = $5; }
+    | severity name FOR name IN expr ':' expr ELSE expr
+                                { $$ = mk(N_RULE, @$); $$->u.rule.severity = $1; $$->u.rule.ref = $2;
+                                  $$->u.rule.each = $4; $$->u.rule.each_list = $6;
+                                  $$->u.rule.cond = $8; $$->u.rule.message = $10; }
+    ;
+
+severity
+    : MUST                      { $$ = SEV_MUST; }
+    | SHOULD                    { $$ = SEV_SHOULD; }
+    | GUARD                     { $$ = SEV_GUARD; }
+    ;
+
+include
+    : INCLUDE name '(' expr ')' { $$ = mk(N_INCLUDE, @$); $$->u.include.decision = $2; $$->u.include.arg = $4; }
+    ;
+
+out_field
+    : FIELD name '=' expr       { $$ = mk(N_OUT_FIELD, @$); $$->u.out_field.name = $2; $$->u.out_field.value = $4; }
+    ;
+
+outcome
+    : OUTCOME name '|' name     {
+                                  $$ = mk(N_OUTCOME, @$); $$->u.outcome.short_form = true;
+                                  Node *a = mk(N_OUTCOME_ARM, @2); a->u.arm.word = $2; a->u.arm.cond = node_name(@2, "passed");
+                                  Node *b = mk(N_OUTCOME_ARM, @4); b->u.arm.word = $4;
+                                  nodes_push(&$$->u.outcome.arms, a); nodes_push(&$$->u.outcome.arms, b);
+                                }
+    | OUTCOME '{' arms '}'      { $$ = mk(N_OUTCOME, @$); $$->u.outcome.arms = $3; }
+    ;
+
+arms
+    : name                      { memset(&$$, 0, sizeof $$); Node *a = mk(N_OUTCOME_ARM, @1); a->u.arm.word = $1; nodes_push(&$$, a); }
+    | arm arms                  { memset(&$$, 0, sizeof $$); nodes_push(&$$, $1);
+                                  for (size_t i = 0; i < $2.len; i++) nodes_push(&$$, $2.items[i]); }
+    ;
+
+arm
+    : name IF expr              { $$ = mk(N_OUTCOME_ARM, @$); $$->u.arm.word = $1; $$->u.arm.cond = $3; }
+    ;
+
+type
+    : name                      { $$ = mk(N_TYPE, @$); $$->u.type_ref.name = $1; }
+    | name '<' type_args '>'    { $$ = mk(N_TYPE, @$); $$->u.type_ref.name = $1; $$->u.type_ref.args = $3; }
+    | type '?'                  { $$ = $1; $$->u.type_ref.optional = true; $$->span = @$; }
+    ;
+
+type_args
+    : type                      { memset(&$$, 0, sizeof $$); nodes_push(&$$, $1); }
+    | type_args ',' type        { $$ = $1; nodes_push(&$$, $3); }
+    ;
+
+expr
+    : postfix                   { $$ = $1; }
+    | '-' expr %prec UMINUS     { $$ = node_unary(@$, OP_NEG, $2); }
+    | NOT expr                  { $$ = node_unary(@$, OP_NOT, $2); }
+    | expr '+' expr             { $$ = node_binary(@$, OP_ADD, $1, $3); }
+    | expr '-' expr             { $$ = node_binary(@$, OP_SUB, $1, $3); }
+    | expr '*' expr             { $$ = node_binary(@$, OP_MUL, $1, $3); }
+    | expr '/' expr             { $$ = node_binary(@$, OP_DIV, $1, $3); }
+    | expr '%' expr             { $$ = node_binary(@$, OP_MOD, $1, $3); }
+    | expr EQ expr              { $$ = node_binary(@$, OP_EQ, $1, $3); }
+    | expr NE expr              { $$ = node_binary(@$, OP_NE, $1, $3); }
+    | expr '<' expr             { $$ = node_binary(@$, OP_LT, $1, $3); }
+    | expr LE expr              { $$ = node_binary(@$, OP_LE, $1, $3); }
+    | expr '>' expr             { $$ = node_binary(@$, OP_GT, $1, $3); }
+    | expr GE expr              { $$ = node_binary(@$, OP_GE, $1, $3); }
+    | expr IN expr              { $$ = node_binary(@$, OP_IN, $1, $3); }
+    | expr NOT_IN expr          { $$ = node_binary(@$, OP_NOT_IN, $1, $3); }
+    | expr AND expr             { $$ = node_binary(@$, OP_AND, $1, $3); }
+    | expr OR expr              { $$ = node_binary(@$, OP_OR, $1, $3); }
+    | expr QQ expr              { $$ = node_binary(@$, OP_COALESCE, $1, $3); }
+    | IF expr THEN expr ELSE expr %prec ELSE
+                                { $$ = mk(N_IF, @$); $$->u.cond.cond = $2; $$->u.cond.then = $4; $$->u.cond.els = $6; }
+    | expr WHERE expr           { $$ = mk(N_WHERE, @$); $$->u.where.list = $1; $$->u.where.pred = $3; }
+    | expr WHERE name FAT_ARROW expr %prec WHERE
+                                { Node *l = mk(N_LAMBDA, span_join(@3, @5)); l->u.lambda.param = $3; l->u.lambda.body = $5;
+                                  $$ = mk(N_WHERE, @$); $$->u.where.list = $1; $$->u.where.pred = l; }
+    ;
+
+postfix
+    : primary                   { $$ = $1; }
+    | postfix '.' name          { $$ = node_field(@$, $1, $3, false); }
+    | postfix QDOT name         { $$ = node_field(@$, $1, $3, true); }
+    | postfix '[' expr ']'      { $$ = mk(N_INDEX, @$); $$->u.index.obj = $1; $$->u.index.index = $3; }
+    | postfix UNIT              { $$ = mk(N_DURATION, @$); $$->u.dur.amount = $1; $$->u.dur.unit = (DurUnit)$2; }
+    ;
+
+primary
+    : INTEGER                   { $$ = node_int(@1, $1); }
+    | DECIMAL                   { $$ = node_dec(@1, $1); }
+    | DATE                      { $$ = node_date(@1, $1); }
+    | TRUE                      { $$ = node_bool(@1, true); }
+    | FALSE                     { $$ = node_bool(@1, false); }
+    | NONE                      { $$ = mk(N_NONE, @1); }
+    | IT                        { $$ = mk(N_IT, @1); }
+    | string                    { $$ = $1; }
+    | name                      { $$ = node_name(@1, $1.name); }
+    | '.' name                  { $$ = node_field(@$, NULL, $2, false); }
+    | name '(' args ')'         { $$ = mk(N_CALL, @$); $$->u.call.callee = $1; $$->u.call.args = $3; }
+    | '(' expr ')'              { $$ = $2; }
+    | '[' exprs ']'             { $$ = mk(N_LIST, @$); $$->u.list = $2; }
+    ;
+
+string
+    : STRING                    { $$ = node_text(@1, $1.s, $1.n); }
+    | STR_HEAD holes STR_TAIL   {
+                                  $$ = mk(N_INTERP, @$);
+                                  nodes_push(&$$->u.list, node_text(@1, $1.s, $1.n));
+                                  for (size_t i = 0; i < $2.len; i++) nodes_push(&$$->u.list, $2.items[i]);
+                                  nodes_push(&$$->u.list, node_text(@3, $3.s, $3.n));
+                                }
+    ;
+
+holes
+    : expr                      { memset(&$$, 0, sizeof $$); nodes_push(&$$, $1); }
+    | holes STR_MID expr        { $$ = $1; nodes_push(&$$, node_text(@2, $2.s, $2.n)); nodes_push(&$$, $3); }
+    ;
+
+args
+    : %empty                    { memset(&$$, 0, sizeof $$); }
+    | arg_list                  { $$ = $1; }
+    | arg_list ','              { $$ = $1; }
+    ;
+
+arg_list
+    : arg                       { memset(&$$, 0, sizeof $$); nodes_push(&$$, $1); }
+    | arg_list ',' arg          { $$ = $1; nodes_push(&$$, $3); }
+    ;
+
+arg
+    : expr                      { $$ = $1; }
+    | name FAT_ARROW expr       { $$ = mk(N_LAMBDA, @$); $$->u.lambda.param = $1; $$->u.lambda.body = $3; }
+    | name ':' expr             { $$ = mk(N_NAMED_ARG, @$); $$->u.named.name = $1; $$->u.named.value = $3; }
+    ;
+
+exprs
+    : %empty                    { memset(&$$, 0, sizeof $$); }
+    | expr_list                 { $$ = $1; }
+    | expr_list ','             { $$ = $1; }
+    ;
+
+expr_list
+    : expr                      { memset(&$$, 0, sizeof $$); nodes_push(&$$, $1); }
+    | expr_list ',' expr        { $$ = $1; nodes_push(&$$, $3); }
+    ;
+
+%%
+
+/* Tokens that can begin an expression: when the parser would accept any of
+ * them, the message says "an expression" instead of listing them all. */
+static bool starts_expression(yysymbol_kind_t k)
+{
+    switch (k) {
+    case YYSYMBOL_INTEGER: case YYSYMBOL_DECIMAL: case YYSYMBOL_DATE: case YYSYMBOL_STRING:
+    case YYSYMBOL_STR_HEAD: case YYSYMBOL_IDENT: case YYSYMBOL_TRUE: case YYSYMBOL_FALSE:
+    case YYSYMBOL_NONE: case YYSYMBOL_IT: case YYSYMBOL_IF: case YYSYMBOL_NOT:
+        return true;
+    default:
+        return false;
+    }
+}
+
+static const char *describe(yysymbol_kind_t k)
+{
+    const char *name = yysymbol_name(k);
+    return name;
+}
+
+static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner)
+{
+    ParseState *st = PS;
+    yysymbol_kind_t got = yypcontext_token(ctx);
+    Span where = *yypcontext_location(ctx);
+    if (got == YYSYMBOL_YYEOF)
+        st->incomplete = true;
+    enum { MAX_EXPECTED = 24 };
+    yysymbol_kind_t expected[MAX_EXPECTED];
+    int n = yypcontext_expected_tokens(ctx, expected, MAX_EXPECTED);
+
+    RgBuf msg;
+    buf_init(&msg);
+    if (got == YYSYMBOL_RESERVED)
+        buf_printf(&msg, "this word is reserved for a later version of the language");
+    else
+        buf_printf(&msg, "unexpected %s", describe(got));
+    if (n > 0) {
+        const char *names[MAX_EXPECTED];
+        int k = 0;
+        bool expression = false;
+        for (int i = 0; i < n; i++) {
+            if (starts_expression(expected[i])) {
+                expression = true;
+                continue;
+            }
+            const char *nm = describe(expected[i]);
+            bool dup = false;
+            for (int j = 0; j < k; j++)
+                if (strcmp(names[j], nm) == 0)
+                    dup = true;
+            if (!dup)
+                names[k++] = nm;
+        }
+        if (expression) {
+            /* '(' '[' '-' '.' also start expressions; they are implied. */
+            int m = 0;
+            for (int j = 0; j < k; j++)
+                if (strcmp(names[j], "'('") && strcmp(names[j], "'['") && strcmp(names[j], "'-'") &&
+                    strcmp(names[j], "'.'"))
+                    names[m++] = names[j];
+            k = m;
+            names[k++] = "an expression";
+        }
+        buf_adds(&msg, ", expected ");
+        for (int j = 0; j < k; j++) {
+            if (j > 0)
+                buf_adds(&msg, j == k - 1 ? " or " : ", ");
+            buf_adds(&msg, names[j]);
+        }
+    } else if (n == 0 && got != YYSYMBOL_RESERVED) {
+        /* nothing more to say */
+    }
+    diag_error(st->diags, where, "%s", msg.data);
+    st->errors++;
+    return 0;
+}
+
+static void rg_yyerror(Span *loc, yyscan_t scanner, const char *msg)
+{
+    ParseState *st = PS;
+    if (strcmp(msg, "memory exhausted") == 0)
+        diag_error(st->diags, *loc, "nesting is too deep (the parser's limit is %d levels)", PARSE_MAX_STACK);
+    else
+        diag_error(st->diags, *loc, "%s", msg);
+    st->errors++;
+}
+
+Node *parse_module(const SourceSet *sources, uint32_t file, DiagList *diags, bool *incomplete)
+{
+    const SourceFile *f = sources_get(sources, file);
+    ParseState *st = rg_alloc(sizeof *st);
+    st->diags = diags;
+    st->file = file;
+    Span whole = {file, 0, (uint32_t)f->len};
+
+    size_t bad;
+    if (!text_valid_utf8(f->text, f->len, &bad)) {
+        Span s = {file, (uint32_t)bad, (uint32_t)bad + 1};
+        diag_error(diags, s, "the file is not valid UTF-8 (policy files are UTF-8 text)");
+        Node *m = node_new(N_MODULE, whole);
+        m->u.module.syntax_errors = true;
+        if (incomplete)
+            *incomplete = false;
+        return m;
+    }
+
+    yyscan_t scanner;
+    rg_yylex_init_extra(st, &scanner);
+    rg_yy_scan_bytes(f->text, (int)f->len, scanner);
+    rg_yyparse(scanner);
+    rg_yylex_destroy(scanner);
+
+    Node *m = st->module;
+    if (!m)
+        m = node_new(N_MODULE, whole);
+    m->span = whole;
+    m->u.module.comments = st->comments;
+    m->u.module.syntax_errors = st->errors > 0;
+    if (incomplete)
+        *incomplete = st->incomplete;
+    return m;
+}

@@ -1,0 +1,321 @@
+/*
+ * api.c — the public API (regel.h): the one door between hosts and the
+ * stages. Each entry point is a protected boundary: running out of memory
+ * anywhere below it comes back as REGEL_ERR_NOMEM.
+ */
+#include "regel.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "alloc.h"
+#include "check.h"
+#include "compile.h"
+#include "date.h"
+#include "disasm.h"
+#include "run.h"
+
+struct regel_program {
+    Program *program;
+    SourceSet *files;
+};
+
+const char *regel_version(void)
+{
+    return REGEL_VERSION_STRING;
+}
+
+void regel_free(void *p)
+{
+    free(p);
+}
+
+static void deliver(const DiagList *d, regel_diagnostic_fn fn, void *ctx)
+{
+    if (!fn)
+        return;
+    for (size_t i = 0; i < d->count; i++) {
+        const Diagnostic *g = &d->items[i];
+        regel_diagnostic rd;
+        memset(&rd, 0, sizeof rd);
+        rd.level = g->level == DIAG_ERROR ? REGEL_LEVEL_ERROR : REGEL_LEVEL_WARNING;
+        const SourceFile *f = sources_get(d->sources, g->span.file);
+        if (f) {
+            rd.file = f->path;
+            sources_position(d->sources, g->span.file, g->span.start, &rd.line, &rd.column);
+            sources_position(d->sources, g->span.file, g->span.end, &rd.end_line, &rd.end_column);
+        }
+        rd.message = g->message;
+        rd.hint = g->hint;
+        RgBuf text;
+        buf_init(&text);
+        diag_render(d, g, &text);
+        rd.text = text.data;
+        fn(ctx, &rd);
+    }
+    if (d->dropped) {
+        regel_diagnostic rd;
+        memset(&rd, 0, sizeof rd);
+        rd.level = REGEL_LEVEL_ERROR;
+        rd.message = rg_sprintf("%zu more problems were found but are not shown", d->dropped);
+        rd.text = rg_sprintf("%s\n", rd.message);
+        fn(ctx, &rd);
+    }
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Expands folders to their .regel files; reports a path that is neither. */
+static const char **expand(const char *const *paths, size_t n, size_t *count, DiagList *diags)
+{
+    size_t cap = n + 8, k = 0;
+    const char **out = rg_alloc(cap * sizeof *out);
+    for (size_t i = 0; i < n; i++) {
+        struct stat st;
+        if (stat(paths[i], &st) != 0) {
+            diag_error(diags, (Span){0, 0, 0}, "%s: no such file or folder", paths[i]);
+            continue;
+        }
+        if (!S_ISDIR(st.st_mode)) {
+            if (k == cap) {
+                const char **bigger = rg_alloc(cap * 2 * sizeof *bigger);
+                memcpy(bigger, out, k * sizeof *out);
+                out = bigger;
+                cap *= 2;
+            }
+            out[k++] = paths[i];
+            continue;
+        }
+        DIR *dir = opendir(paths[i]);
+        if (!dir) {
+            diag_error(diags, (Span){0, 0, 0}, "%s: cannot read the folder", paths[i]);
+            continue;
+        }
+        size_t first = k;
+        struct dirent *e;
+        while ((e = readdir(dir))) {
+            size_t len = strlen(e->d_name);
+            if (len <= 6 || strcmp(e->d_name + len - 6, ".regel") != 0 || e->d_name[0] == '.')
+                continue;
+            if (k == cap) {
+                const char **bigger = rg_alloc(cap * 2 * sizeof *bigger);
+                memcpy(bigger, out, k * sizeof *out);
+                out = bigger;
+                cap *= 2;
+            }
+            size_t dl = strlen(paths[i]);
+            bool slash = dl && paths[i][dl - 1] == '/';
+            out[k++] = rg_sprintf("%s%s%s", paths[i], slash ? "" : "/", e->d_name);
+        }
+        closedir(dir);
+        if (k == first)
+            diag_error(diags, (Span){0, 0, 0}, "%s: the folder has no .regel files", paths[i]);
+        qsort(out + first, k - first, sizeof *out, cmp_names);
+    }
+    *count = k;
+    return out;
+}
+
+static regel_status finish_compile(Checked *checked, DiagList *diags, SourceSet *files, regel_diagnostic_fn fn,
+                                   void *ctx, regel_program **out)
+{
+    Program *prog = NULL;
+    if (diags->errors == 0)
+        prog = compile_program(checked, diags);
+    diags_sort(diags);
+    deliver(diags, fn, ctx);
+    if (diags->errors || !prog)
+        return REGEL_ERR_POLICY;
+    regel_program *p = rg_alloc_root(sizeof *p);
+    p->program = prog;
+    p->files = files;
+    *out = p;
+    return REGEL_OK;
+}
+
+regel_status regel_compile_files(const char *const *paths, size_t npaths, regel_diagnostic_fn on_diag, void *ctx,
+                                 regel_program **out)
+{
+    rg_alloc_init();
+    *out = NULL;
+    RgTry t;
+    int code = RG_TRY(&t);
+    if (code)
+        return REGEL_ERR_NOMEM;
+    SourceSet *files = sources_new();
+    DiagList *diags = diags_new(files);
+    size_t n;
+    const char **list = expand(paths, npaths, &n, diags);
+    regel_status st;
+    if (diags->errors) {
+        deliver(diags, on_diag, ctx);
+        st = REGEL_ERR_POLICY;
+    } else {
+        Checked *checked = check_files(files, list, n, diags);
+        st = finish_compile(checked, diags, files, on_diag, ctx, out);
+    }
+    rg_try_end(&t);
+    return st;
+}
+
+regel_status regel_compile_string(const char *name, const char *text, size_t len, regel_diagnostic_fn on_diag,
+                                  void *ctx, regel_program **out)
+{
+    rg_alloc_init();
+    *out = NULL;
+    RgTry t;
+    int code = RG_TRY(&t);
+    if (code)
+        return REGEL_ERR_NOMEM;
+    SourceSet *files = sources_new();
+    DiagList *diags = diags_new(files);
+    char *copy = rg_strndup(text, len);
+    Checked *checked = check_text(files, name ? name : "<text>", copy, len, NULL, diags);
+    regel_status st = finish_compile(checked, diags, files, on_diag, ctx, out);
+    rg_try_end(&t);
+    return st;
+}
+
+void regel_program_free(regel_program *p)
+{
+    rg_free(p);
+}
+
+size_t regel_decision_count(const regel_program *p)
+{
+    return p ? p->program->ndecisions : 0;
+}
+
+const char *regel_decision_name(const regel_program *p, size_t i)
+{
+    if (!p || i >= p->program->ndecisions)
+        return NULL;
+    return p->program->decisions[i].name;
+}
+
+char *regel_disassemble(const regel_program *p, const char *decision)
+{
+    if (!p)
+        return NULL;
+    rg_alloc_init();
+    RgTry t;
+    if (RG_TRY(&t))
+        return NULL;
+    if (decision && program_decision(p->program, decision) < 0) {
+        rg_try_end(&t);
+        return NULL;
+    }
+    RgBuf b;
+    buf_init(&b);
+    disasm_program(p->program, decision, &b);
+    rg_try_end(&t);
+    char *s = malloc(b.len + 1);
+    if (!s)
+        return NULL;
+    memcpy(s, b.data ? b.data : "", b.len);
+    s[b.len] = '\0';
+    return s;
+}
+
+regel_limits regel_default_limits(void)
+{
+    VmLimits l = vm_default_limits();
+    regel_limits r = {l.max_steps, l.max_memory, l.max_depth};
+    return r;
+}
+
+void regel_run_options_init(regel_run_options *o)
+{
+    memset(o, 0, sizeof *o);
+    o->format = REGEL_FORMAT_JSONL;
+    o->on_invalid = REGEL_INVALID_AS_POLICY;
+    o->limits = regel_default_limits();
+}
+
+typedef struct Sink {
+    const regel_run_options *o;
+} Sink;
+
+static bool write_out(void *ctx, const char *data, size_t n)
+{
+    const Sink *s = ctx;
+    if (s->o->write)
+        return s->o->write(s->o->write_ctx, data, n) == 0;
+    return fwrite(data, 1, n, stdout) == n;
+}
+
+/* run_batch behind a protected boundary; -1 when memory ran out. */
+static int run_protected(const Program *prog, const RunOptions *ro, RunSummary *rs)
+{
+    RgTry t;
+    if (RG_TRY(&t))
+        return -1;
+    int st = run_batch(prog, ro, rs);
+    rg_try_end(&t);
+    return st;
+}
+
+regel_status regel_run(const regel_program *p, const regel_run_options *o, regel_run_summary *s)
+{
+    rg_alloc_init();
+    regel_run_summary ignored;
+    if (!s)
+        s = &ignored;
+    memset(s, 0, sizeof *s);
+    if (!p || !o)
+        return REGEL_ERR_USAGE;
+    const Program *prog = p->program;
+    Date today = date_today();
+    if (o->today && !date_parse_iso(o->today, strlen(o->today), &today)) {
+        if (o->report)
+            o->report(o->report_ctx, "the date for today must be written YYYY-MM-DD");
+        return REGEL_ERR_USAGE;
+    }
+    for (size_t i = 0; o->decisions && i < o->ndecisions; i++)
+        if (program_decision(prog, o->decisions[i]) < 0) {
+            if (o->report) {
+                char line[512];
+                snprintf(line, sizeof line, "the policy has no decision called '%s'", o->decisions[i]);
+                o->report(o->report_ctx, line);
+            }
+            return REGEL_ERR_USAGE;
+        }
+    Sink sink = {o};
+    RunOptions ro;
+    memset(&ro, 0, sizeof ro);
+    ro.data_dir = o->data_dir;
+    ro.decisions = o->decisions;
+    ro.ndecisions = o->ndecisions;
+    ro.today = today;
+    ro.format = o->format == REGEL_FORMAT_TABLE ? OUT_TABLE : o->format == REGEL_FORMAT_CSV ? OUT_CSV : OUT_JSONL;
+    ro.on_invalid = o->on_invalid == REGEL_INVALID_FAIL   ? INVALID_FAIL
+                    : o->on_invalid == REGEL_INVALID_SKIP ? INVALID_SKIP
+                                                          : INVALID_DEFAULT;
+    ro.limits.max_steps = o->limits.max_steps;
+    ro.limits.max_memory = o->limits.max_memory;
+    ro.limits.max_depth = o->limits.max_depth;
+    ro.write = write_out;
+    ro.write_ctx = &sink;
+    ro.report = o->report;
+    ro.report_ctx = o->report_ctx;
+    RunSummary rs;
+    memset(&rs, 0, sizeof rs);
+    int st = run_protected(prog, &ro, &rs);
+    s->read = rs.read;
+    s->decided = rs.decided;
+    s->failed = rs.failed;
+    s->invalid = rs.invalid;
+    switch (st) {
+    case RUN_OK: return REGEL_OK;
+    case RUN_DATA_ERROR: return REGEL_ERR_DATA;
+    case RUN_EVAL_ERROR: return REGEL_ERR_EVAL;
+    case -1: return REGEL_ERR_NOMEM;
+    default: return REGEL_ERR_OUTPUT;
+    }
+}

@@ -1,0 +1,2347 @@
+/*
+ * check.c — the resolver and type checker.
+ *
+ * Passes, after every module is loaded and its top-level names declared:
+ *   1. enums and records (types may refer to each other across modules),
+ *   2. formats and sources,
+ *   3. constants, functions and decisions, each checked on first use so
+ *      that cycles (a function calling itself, a decision including itself,
+ *      a constant defined by itself) are found where they close.
+ *
+ * Local names live in frames (one per function or decision) and get a slot
+ * number there; the compiler adds its own loop slots after them.
+ *
+ * Optional values are checked by flow: after `x != none` (in the right
+ * operand of `and`, the `then` branch of an `if`, or the statements after
+ * a `guard`) the path x has its non-optional type. A path is a local or
+ * constant followed by plain `.field` steps.
+ */
+#include "check.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "alloc.h"
+#include "builtins.h"
+#include "parse.h"
+#include "stdlib_data.h"
+#include "text.h"
+
+/* How deeply `where`, `count` ... may nest inside each other. */
+#define MAX_ELEM_NESTING 32
+
+typedef struct Scope {
+    struct Scope *parent;
+    Symbol **syms;
+    size_t n, cap;
+} Scope;
+
+typedef struct Frame {
+    Node *owner;
+    int next_slot;
+    int seq;
+} Frame;
+
+typedef struct Fact {
+    const char *key;
+    bool from_guard;
+} Fact;
+
+typedef struct Checker {
+    DiagList *diags;
+    SourceSet *files;
+    Checked *out;
+    StrMap modules_by_path;
+    Module *mod;
+    Frame *frame;
+    Scope *scope;
+    Symbol *elems[MAX_ELEM_NESTING];
+    int nelems;
+    Fact *facts;
+    size_t nfacts, facts_cap;
+    Node *decision;     /* the decision whose body is being checked */
+    int guard_seq;      /* seq of the first guard in it, INT_MAX if none */
+    bool restricted;    /* in an outcome or field: only names from before a guard */
+    bool in_const;
+    Node **fn_stack;    /* functions being checked, for the recursion message */
+    size_t nfn_stack, fn_stack_cap;
+    size_t sources_cap, source_nodes_cap, rules_cap, fns_cap, decisions_cap, consts_cap;
+} Checker;
+
+static const Type *check_expr(Checker *c, Node *n, const Type *expected);
+
+/* ---------------------------------------------------------------- small helpers */
+
+static void *grow_array(void *items, size_t n, size_t *cap, size_t size)
+{
+    if (n < *cap)
+        return items;
+    size_t newcap = *cap ? *cap * 2 : 8;
+    void *bigger = rg_alloc(newcap * size);
+    if (n)
+        memcpy(bigger, items, n * size);
+    *cap = newcap;
+    return bigger;
+}
+
+#define PUSH(arr, n, cap, v)                                                 \
+    do {                                                                     \
+        (arr) = grow_array((arr), (n), &(cap), sizeof *(arr));               \
+        (arr)[(n)++] = (v);                                                  \
+    } while (0)
+
+static const char *tname(const Type *t)
+{
+    return type_name(t);
+}
+
+static bool is_error(const Type *t)
+{
+    return t->kind == T_ERROR;
+}
+
+static Symbol *symbol_new(SymKind kind, const char *name, Span span, Node *decl)
+{
+    Symbol *s = rg_alloc(sizeof *s);
+    s->kind = kind;
+    s->name = name;
+    s->span = span;
+    s->decl = decl;
+    s->slot = -1;
+    return s;
+}
+
+static void where_declared(Checker *c, Span span, const char *what)
+{
+    RgBuf b;
+    buf_init(&b);
+    diag_location(c->files, span, &b);
+    if (b.len)
+        diag_hint(c->diags, "%s %s", what, b.data);
+}
+
+/* ---------------------------------------------------------------- scopes and frames */
+
+static void scope_push(Checker *c)
+{
+    Scope *s = rg_alloc(sizeof *s);
+    s->parent = c->scope;
+    c->scope = s;
+}
+
+static void scope_pop(Checker *c)
+{
+    c->scope = c->scope->parent;
+}
+
+static Symbol *local_new(Checker *c, const char *name, Span span, const Type *type, Node *decl)
+{
+    Symbol *s = symbol_new(SYM_LOCAL, name, span, decl);
+    s->type = type;
+    s->owner = c->frame->owner;
+    s->slot = c->frame->next_slot++;
+    s->seq = ++c->frame->seq;
+    s->module = c->mod;
+    if (s->slot == CHECK_MAX_LOCALS)
+        diag_error(c->diags, span, "too many local values in one function or decision (the limit is %d)",
+                   CHECK_MAX_LOCALS);
+    return s;
+}
+
+/* Declares a named local in the innermost scope. */
+static Symbol *declare_local(Checker *c, Ident id, const Type *type, Node *decl)
+{
+    for (size_t i = 0; i < c->scope->n; i++)
+        if (strcmp(c->scope->syms[i]->name, id.name) == 0) {
+            diag_error(c->diags, id.span, "'%s' is already declared here", id.name);
+            where_declared(c, c->scope->syms[i]->span, "the first one is at");
+            break;
+        }
+    Symbol *s = local_new(c, id.name, id.span, type, decl);
+    PUSH(c->scope->syms, c->scope->n, c->scope->cap, s);
+    return s;
+}
+
+static Symbol *lookup_local(Checker *c, const char *name)
+{
+    for (Scope *s = c->scope; s; s = s->parent)
+        for (size_t i = s->n; i-- > 0;)
+            if (strcmp(s->syms[i]->name, name) == 0)
+                return s->syms[i];
+    return NULL;
+}
+
+/* ---------------------------------------------------------------- narrowing facts */
+
+/* The path an expression names, as a key, or NULL when it is not a path. */
+static const char *path_key(const Node *n)
+{
+    if (n->kind == N_NAME) {
+        const Symbol *s = n->u.name.sym;
+        if (!s || (s->kind != SYM_LOCAL && s->kind != SYM_CONST))
+            return NULL;
+        return rg_sprintf("%p", (const void *)s);
+    }
+    if (n->kind == N_FIELD && !n->u.field.safe) {
+        const char *base = path_key(n->u.field.obj);
+        return base ? rg_sprintf("%s.%s", base, n->u.field.field.name) : NULL;
+    }
+    if (n->kind == N_ELEM_FIELD && n->u.field.elem)
+        return rg_sprintf("%p.%s", (const void *)n->u.field.elem, n->u.field.field.name);
+    return NULL;
+}
+
+static bool is_known_present(Checker *c, const Node *n)
+{
+    const char *key = path_key(n);
+    if (!key)
+        return false;
+    for (size_t i = c->nfacts; i-- > 0;)
+        if (strcmp(c->facts[i].key, key) == 0 && !(c->restricted && c->facts[i].from_guard))
+            return true;
+    return false;
+}
+
+static void add_fact(Checker *c, const char *key, bool from_guard)
+{
+    Fact f = {key, from_guard};
+    PUSH(c->facts, c->nfacts, c->facts_cap, f);
+}
+
+/* Adds the paths that are not none when cond evaluates to `truth`. Only
+ * called after cond has been checked (its names are resolved). */
+static void learn(Checker *c, const Node *cond, bool truth, bool from_guard)
+{
+    if (cond->kind == N_UNARY && cond->u.op.op == OP_NOT) {
+        learn(c, cond->u.op.a, !truth, from_guard);
+        return;
+    }
+    if (cond->kind != N_BINARY)
+        return;
+    const Node *a = cond->u.op.a, *b = cond->u.op.b;
+    switch (cond->u.op.op) {
+    case OP_AND:
+        if (truth) {
+            learn(c, a, true, from_guard);
+            learn(c, b, true, from_guard);
+        }
+        break;
+    case OP_OR:
+        if (!truth) {
+            learn(c, a, false, from_guard);
+            learn(c, b, false, from_guard);
+        }
+        break;
+    case OP_NE:
+    case OP_EQ: {
+        bool present = (cond->u.op.op == OP_NE) == truth;
+        if (!present)
+            break;
+        const Node *p = b->kind == N_NONE ? a : a->kind == N_NONE ? b : NULL;
+        if (p) {
+            const char *key = path_key(p);
+            if (key)
+                add_fact(c, key, from_guard);
+        } else if (cond->u.op.op == OP_EQ) {
+            /* x == <something that is never none> also proves x present. */
+            const char *ka = path_key(a), *kb = path_key(b);
+            if (ka && b->type && !type_is_optional(b->type))
+                add_fact(c, ka, from_guard);
+            if (kb && a->type && !type_is_optional(a->type))
+                add_fact(c, kb, from_guard);
+        }
+        break;
+    }
+    default:
+        break;
+    }
+}
+
+/* ---------------------------------------------------------------- modules */
+
+static Module *module_by_name_in(Checker *c, const char *path)
+{
+    return strmap_get(&c->modules_by_path, path);
+}
+
+static void declare_top(Checker *c, Module *m, Ident id, SymKind kind, Node *decl)
+{
+    Symbol *prev = strmap_get(&m->names, id.name);
+    if (prev) {
+        diag_error(c->diags, id.span, "'%s' is already declared in this file", id.name);
+        where_declared(c, prev->span, "the first one is at");
+        return;
+    }
+    if (builtin_find(id.name, 0) >= 0 || special_find(id.name) >= 0) {
+        diag_error(c->diags, id.span, "'%s' is the name of a built-in function; choose another name", id.name);
+        return;
+    }
+    Symbol *s = symbol_new(kind, id.name, id.span, decl);
+    s->module = m;
+    strmap_put(&m->names, id.name, s);
+    if (kind == SYM_FN)
+        decl->u.fn.sym = s;
+    else if (kind == SYM_CONST)
+        decl->u.constant.sym = s;
+}
+
+static void declare_module_names(Checker *c, Module *m)
+{
+    NodeList *decls = &m->ast->u.module.decls;
+    for (size_t i = 0; i < decls->len; i++) {
+        Node *d = decls->items[i];
+        switch (d->kind) {
+        case N_RECORD: declare_top(c, m, d->u.record.name, SYM_RECORD, d); break;
+        case N_ENUM: declare_top(c, m, d->u.enum_decl.name, SYM_ENUM, d); break;
+        case N_FORMAT: declare_top(c, m, d->u.format.name, SYM_FORMAT, d); break;
+        case N_SOURCE: declare_top(c, m, d->u.source.name, SYM_SOURCE, d); break;
+        case N_CONST: declare_top(c, m, d->u.constant.name, SYM_CONST, d); break;
+        case N_FN: declare_top(c, m, d->u.fn.name, SYM_FN, d); break;
+        case N_DECISION:
+            declare_top(c, m, d->u.decision.name, SYM_DECISION, d);
+            d->u.decision.module = m;
+            break;
+        default: break;
+        }
+    }
+}
+
+static const char *module_name_of(const char *path)
+{
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    size_t n = strlen(base);
+    if (n > 6 && strcmp(base + n - 6, ".regel") == 0)
+        n -= 6;
+    return rg_strndup(base, n);
+}
+
+static const char *dir_of(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        return ".";
+    if (slash == path)
+        return "/";
+    return rg_strndup(path, (size_t)(slash - path));
+}
+
+static Module *add_module(Checker *c, const char *key, const char *display_path, const char *name,
+                          const char *dir, const char *text, size_t len, bool stdlib)
+{
+    Module *m = rg_alloc(sizeof *m);
+    m->name = name;
+    m->path = display_path;
+    m->dir = dir;
+    m->stdlib = stdlib;
+    strmap_init(&m->names);
+    m->file = sources_add(c->files, display_path, text, len);
+    strmap_put(&c->modules_by_path, key, m);
+    size_t n = c->out->nmodules, cap = n;
+    Module **mods = rg_alloc((n + 1) * sizeof *mods);
+    if (n)
+        memcpy(mods, c->out->modules, n * sizeof *mods);
+    (void)cap;
+    mods[n] = m;
+    c->out->modules = mods;
+    c->out->nmodules = n + 1;
+    m->ast = parse_module(c->files, m->file, c->diags, NULL);
+    declare_module_names(c, m);
+    return m;
+}
+
+static Module *load_file(Checker *c, const char *path, Span from)
+{
+    char *real = realpath(path, NULL);
+    const char *key = real ? rg_strdup(real) : path;
+    free(real);
+    Module *m = module_by_name_in(c, key);
+    if (m)
+        return m;
+    RgBuf b;
+    buf_init(&b);
+    const char *err;
+    if (!buf_read_file(&b, path, CHECK_MAX_FILE, &err)) {
+        diag_error(c->diags, from, "cannot read %s", err);
+        return NULL;
+    }
+    return add_module(c, key, rg_strdup(path), module_name_of(path), dir_of(path), b.data, b.len, false);
+}
+
+static Module *load_stdlib(Checker *c, const char *name)
+{
+    for (const StdlibFile *f = stdlib_files; f->name; f++) {
+        if (strcmp(f->name, name) != 0)
+            continue;
+        const char *key = rg_sprintf("<stdlib>/%s.regel", name);
+        Module *m = module_by_name_in(c, key);
+        if (m)
+            return m;
+        return add_module(c, key, key, f->name, NULL, f->text, f->len, true);
+    }
+    return NULL;
+}
+
+static bool file_exists(const char *path)
+{
+    return access(path, R_OK) == 0;
+}
+
+/* Resolves one import of m: a bare name is a file next to m, else a stdlib
+ * module; a quoted path is relative to m's folder. */
+static Module *resolve_import(Checker *c, Module *m, Node *imp)
+{
+    if (imp->u.import.path) {
+        const char *p = imp->u.import.path;
+        const char *full = (p[0] == '/' || !m->dir) ? p : rg_sprintf("%s/%s", m->dir, p);
+        if (!file_exists(full) && !strstr(p, ".regel") && file_exists(rg_sprintf("%s.regel", full)))
+            full = rg_sprintf("%s.regel", full);
+        if (!m->dir && p[0] != '/') {
+            diag_error(c->diags, imp->u.import.path_span, "a stdlib module can only import other stdlib modules");
+            return NULL;
+        }
+        return load_file(c, full, imp->u.import.path_span);
+    }
+    const char *name = imp->u.import.name.name;
+    if (m->dir) {
+        const char *full = rg_sprintf("%s/%s.regel", m->dir, name);
+        if (file_exists(full))
+            return load_file(c, full, imp->u.import.name.span);
+    }
+    Module *s = load_stdlib(c, name);
+    if (s)
+        return s;
+    const char *names[64];
+    size_t k = 0;
+    for (const StdlibFile *f = stdlib_files; f->name && k < 64; f++)
+        names[k++] = f->name;
+    if (m->dir)
+        diag_error(c->diags, imp->u.import.name.span, "no module '%s': there is no %s/%s.regel and no stdlib module of that name",
+                   name, m->dir, name);
+    else
+        diag_error(c->diags, imp->u.import.name.span, "no stdlib module '%s'", name);
+    const char *best = text_suggest(name, names, k);
+    if (best)
+        diag_hint(c->diags, "did you mean '%s'?", best);
+    return NULL;
+}
+
+/* Loads the imports of every module, including modules loaded on the way. */
+static void load_imports(Checker *c)
+{
+    for (size_t i = 0; i < c->out->nmodules; i++) {
+        Module *m = c->out->modules[i];
+        NodeList *decls = &m->ast->u.module.decls;
+        for (size_t j = 0; j < decls->len; j++) {
+            Node *d = decls->items[j];
+            if (d->kind != N_IMPORT)
+                continue;
+            Module *target = resolve_import(c, m, d);
+            d->u.import.module = target;
+            if (!target)
+                continue;
+            if (target == m) {
+                diag_error(c->diags, d->span, "a module cannot import itself");
+                continue;
+            }
+            Module **imps = rg_alloc((m->nimports + 1) * sizeof *imps);
+            if (m->nimports)
+                memcpy(imps, m->imports, m->nimports * sizeof *imps);
+            imps[m->nimports++] = target;
+            m->imports = imps;
+        }
+    }
+}
+
+/* ---------------------------------------------------------------- name lookup */
+
+static Symbol sym_today = {SYM_TODAY, "today", {0, 0, 0}, &type_date, NULL, NULL, NULL, -1, 0, false};
+static Symbol sym_passed = {SYM_PASSED, "passed", {0, 0, 0}, &type_bool, NULL, NULL, NULL, -1, 0, false};
+
+/* A top-level name of the current module or of one it imports. Reports an
+ * ambiguity when two imports declare it and the module itself does not. */
+static Symbol *lookup_top(Checker *c, const char *name, Span use)
+{
+    Symbol *s = strmap_get(&c->mod->names, name);
+    if (s)
+        return s;
+    Symbol *found = NULL;
+    Module *from = NULL;
+    for (size_t i = 0; i < c->mod->nimports; i++) {
+        Symbol *t = strmap_get(&c->mod->imports[i]->names, name);
+        if (!t || t == found)
+            continue;
+        if (found) {
+            diag_error(c->diags, use, "'%s' is declared both in %s and in %s", name, from->name,
+                       c->mod->imports[i]->name);
+            diag_hint(c->diags, "declare it in one module only, or declare your own '%s' here", name);
+            return found;
+        }
+        found = t;
+        from = c->mod->imports[i];
+    }
+    return found;
+}
+
+static Symbol *lookup(Checker *c, const char *name, Span use)
+{
+    Symbol *s = lookup_local(c, name);
+    if (s)
+        return s;
+    s = lookup_top(c, name, use);
+    if (s)
+        return s;
+    if (strcmp(name, "today") == 0)
+        return &sym_today;
+    if (strcmp(name, "passed") == 0 && c->decision)
+        return &sym_passed;
+    return NULL;
+}
+
+typedef struct Names {
+    const char **items;
+    size_t n, cap;
+} Names;
+
+static void names_add(Names *ns, const char *name)
+{
+    PUSH(ns->items, ns->n, ns->cap, name);
+}
+
+static void names_of_map(Names *ns, const StrMap *m, int kind_filter)
+{
+    for (size_t i = 0; i < m->cap; i++)
+        if (m->keys && m->keys[i]) {
+            const Symbol *s = m->vals[i];
+            if (kind_filter < 0 || (int)s->kind == kind_filter)
+                names_add(ns, m->keys[i]);
+        }
+}
+
+/* Every name visible here, for "did you mean". */
+static Names visible_names(Checker *c, bool values)
+{
+    Names ns = {0};
+    for (Scope *s = c->scope; s; s = s->parent)
+        for (size_t i = 0; i < s->n; i++)
+            names_add(&ns, s->syms[i]->name);
+    names_of_map(&ns, &c->mod->names, -1);
+    for (size_t i = 0; i < c->mod->nimports; i++)
+        names_of_map(&ns, &c->mod->imports[i]->names, -1);
+    if (values) {
+        names_add(&ns, "today");
+        if (c->decision)
+            names_add(&ns, "passed");
+    } else {
+        for (size_t i = 0; i < builtin_count; i++)
+            names_add(&ns, builtin_table[i].name);
+        for (size_t i = 0; i < special_count; i++)
+            names_add(&ns, special_table[i].name);
+    }
+    return ns;
+}
+
+static void suggest(Checker *c, const char *name, Names ns)
+{
+    const char *best = text_suggest(name, ns.items, ns.n);
+    if (best)
+        diag_hint(c->diags, "did you mean '%s'?", best);
+}
+
+/* ---------------------------------------------------------------- types */
+
+static const Type *resolve_type(Checker *c, Node *t);
+
+static const Type *builtin_type(const char *name)
+{
+    static const struct {
+        const char *name;
+        const Type *type;
+    } prims[] = {
+        {"Bool", &type_bool}, {"Int", &type_int}, {"Decimal", &type_dec}, {"Text", &type_text},
+        {"Date", &type_date}, {"Period", &type_period}, {"Duration", &type_duration},
+    };
+    for (size_t i = 0; i < sizeof prims / sizeof prims[0]; i++)
+        if (strcmp(prims[i].name, name) == 0)
+            return prims[i].type;
+    return NULL;
+}
+
+static const Type *resolve_type_inner(Checker *c, Node *t)
+{
+    const char *name = t->u.type_ref.name.name;
+    size_t nargs = t->u.type_ref.args.len;
+    bool generic = strcmp(name, "List") == 0 || strcmp(name, "Set") == 0;
+    if (generic) {
+        if (nargs != 1) {
+            diag_error(c->diags, t->span, "%s takes one type, as in %s<Text>", name, name);
+            return &type_error;
+        }
+        const Type *e = resolve_type(c, t->u.type_ref.args.items[0]);
+        return name[0] == 'L' ? type_list(e) : type_set(e);
+    }
+    if (nargs) {
+        diag_error(c->diags, t->span, "'%s' takes no type arguments", name);
+        return &type_error;
+    }
+    const Type *p = builtin_type(name);
+    if (p)
+        return p;
+    Symbol *s = lookup_top(c, name, t->span);
+    if (s && s->kind == SYM_RECORD) {
+        if (!s->decl->u.record.rt) {
+            /* Declared but not yet built: make its shell now; fields come later. */
+            RecordType *rt = rg_alloc(sizeof *rt);
+            rt->name = s->name;
+            rt->span = s->span;
+            s->decl->u.record.rt = rt;
+        }
+        return type_record(s->decl->u.record.rt);
+    }
+    if (s && s->kind == SYM_ENUM) {
+        if (!s->decl->u.enum_decl.et)
+            return &type_error; /* its own error was reported */
+        return type_enum(s->decl->u.enum_decl.et);
+    }
+    if (s) {
+        diag_error(c->diags, t->u.type_ref.name.span, "'%s' is not a type", name);
+        return &type_error;
+    }
+    diag_error(c->diags, t->u.type_ref.name.span, "unknown type '%s'", name);
+    Names ns = {0};
+    const char *prims[] = {"Bool", "Int", "Decimal", "Text", "Date", "Period", "Duration", "List", "Set"};
+    for (size_t i = 0; i < sizeof prims / sizeof prims[0]; i++)
+        names_add(&ns, prims[i]);
+    names_of_map(&ns, &c->mod->names, SYM_RECORD);
+    names_of_map(&ns, &c->mod->names, SYM_ENUM);
+    for (size_t i = 0; i < c->mod->nimports; i++) {
+        names_of_map(&ns, &c->mod->imports[i]->names, SYM_RECORD);
+        names_of_map(&ns, &c->mod->imports[i]->names, SYM_ENUM);
+    }
+    suggest(c, name, ns);
+    return &type_error;
+}
+
+static const Type *resolve_type(Checker *c, Node *t)
+{
+    const Type *r = resolve_type_inner(c, t);
+    if (t->u.type_ref.optional)
+        r = type_optional(r);
+    t->type = r;
+    return r;
+}
+
+static void check_enum(Checker *c, Node *d)
+{
+    EnumType *et = rg_alloc(sizeof *et);
+    et->name = d->u.enum_decl.name.name;
+    et->span = d->u.enum_decl.name.span;
+    NodeList *w = &d->u.enum_decl.words;
+    et->words = rg_alloc(w->len * sizeof *et->words);
+    for (size_t i = 0; i < w->len; i++) {
+        const char *word = w->items[i]->u.name.name;
+        for (size_t j = 0; j < et->nwords; j++)
+            if (strcmp(et->words[j], word) == 0) {
+                diag_error(c->diags, w->items[i]->span, "'%s' appears twice in enum %s", word, et->name);
+                break;
+            }
+        et->words[et->nwords++] = word;
+    }
+    d->u.enum_decl.et = et;
+}
+
+static void check_record(Checker *c, Node *d)
+{
+    RecordType *rt = d->u.record.rt;
+    if (!rt) {
+        rt = rg_alloc(sizeof *rt);
+        rt->name = d->u.record.name.name;
+        rt->span = d->u.record.name.span;
+        d->u.record.rt = rt;
+    }
+    NodeList *fl = &d->u.record.fields;
+    rt->fields = rg_alloc((fl->len ? fl->len : 1) * sizeof *rt->fields);
+    rt->nfields = 0;
+    for (size_t i = 0; i < fl->len; i++) {
+        Node *f = fl->items[i];
+        const char *name = f->u.rec_field.name.name;
+        const char *column = f->u.rec_field.column ? f->u.rec_field.column : name;
+        for (size_t j = 0; j < rt->nfields; j++) {
+            if (strcmp(rt->fields[j].name, name) == 0) {
+                diag_error(c->diags, f->u.rec_field.name.span, "record %s has two fields called '%s'", rt->name, name);
+                where_declared(c, rt->fields[j].span, "the first one is at");
+            } else if (strcmp(rt->fields[j].column, column) == 0) {
+                diag_error(c->diags, f->u.rec_field.column ? f->u.rec_field.column_span : f->u.rec_field.name.span,
+                           "fields '%s' and '%s' of %s read the same column \"%s\"", rt->fields[j].name, name,
+                           rt->name, column);
+            }
+        }
+        if (f->u.rec_field.column && f->u.rec_field.column[0] == '\0')
+            diag_error(c->diags, f->u.rec_field.column_span, "a column title cannot be empty");
+        FieldDef *fd = &rt->fields[rt->nfields++];
+        fd->name = name;
+        fd->column = column;
+        fd->span = f->u.rec_field.name.span;
+        fd->type = resolve_type(c, f->u.rec_field.type_ann);
+    }
+}
+
+/* ---------------------------------------------------------------- formats and sources */
+
+typedef struct FormatOpts {
+    bool csv;
+    char separator, decimal;
+    const char *yes, *no;
+    OnInvalid on_invalid;
+} FormatOpts;
+
+static const char *option_text(Checker *c, Node *opt, const char *what)
+{
+    Node *v = opt->u.option.value;
+    if (v->kind == N_TEXT)
+        return v->u.text.s;
+    if (v->kind == N_NAME)
+        return v->u.name.name;
+    diag_error(c->diags, v->span, "%s must be text", what);
+    return NULL;
+}
+
+static void apply_options(Checker *c, FormatOpts *fo, NodeList *opts)
+{
+    static const char *const csv_names[] = {"separator", "decimal", "yes", "no", "invalid"};
+    static const char *const jsonl_names[] = {"invalid"};
+    for (size_t i = 0; i < opts->len; i++) {
+        Node *o = opts->items[i];
+        const char *name = o->u.option.name.name;
+        Span at = o->u.option.value->span;
+        if (strcmp(name, "invalid") == 0) {
+            const char *v = option_text(c, o, "invalid");
+            if (!v)
+                continue;
+            if (strcmp(v, "skip") == 0)
+                fo->on_invalid = INVALID_SKIP;
+            else if (strcmp(v, "fail") == 0)
+                fo->on_invalid = INVALID_FAIL;
+            else
+                diag_error(c->diags, at, "invalid: is skip or fail, not '%s'", v);
+            continue;
+        }
+        if (fo->csv && strcmp(name, "separator") == 0) {
+            const char *v = option_text(c, o, "the separator");
+            if (v && (strlen(v) != 1 || v[0] == '"' || v[0] == '\n' || v[0] == '\r'))
+                diag_error(c->diags, at, "the separator is one character such as \";\" or \",\"");
+            else if (v)
+                fo->separator = v[0];
+            continue;
+        }
+        if (fo->csv && strcmp(name, "decimal") == 0) {
+            const char *v = option_text(c, o, "the decimal mark");
+            if (v && strcmp(v, ",") != 0 && strcmp(v, ".") != 0)
+                diag_error(c->diags, at, "the decimal mark is \",\" or \".\"");
+            else if (v)
+                fo->decimal = v[0];
+            continue;
+        }
+        if (fo->csv && (strcmp(name, "yes") == 0 || strcmp(name, "no") == 0)) {
+            const char *v = option_text(c, o, "a boolean word");
+            if (v && !v[0])
+                diag_error(c->diags, at, "a boolean word cannot be empty");
+            else if (v) {
+                size_t n;
+                const char *t = text_clean(v, strlen(v), &n);
+                const char *w = rg_strndup(t, n);
+                if (name[0] == 'y')
+                    fo->yes = w;
+                else
+                    fo->no = w;
+            }
+            continue;
+        }
+        diag_error(c->diags, o->u.option.name.span, "unknown %s option '%s'", fo->csv ? "csv" : "jsonl", name);
+        const char *best = fo->csv ? text_suggest(name, csv_names, 5) : text_suggest(name, jsonl_names, 1);
+        if (best)
+            diag_hint(c->diags, "did you mean '%s'?", best);
+        else
+            diag_hint(c->diags, "the options are %s", fo->csv ? "separator, decimal, yes, no and invalid" : "invalid");
+    }
+    if (fo->csv && fo->yes && fo->no && strcmp(fo->yes, fo->no) == 0)
+        diag_error(c->diags, opts->len ? opts->items[0]->span : (Span){0, 0, 0},
+                   "yes and no cannot be the same word");
+}
+
+static bool base_format(Checker *c, Ident base, FormatOpts *fo)
+{
+    memset(fo, 0, sizeof *fo);
+    fo->separator = ',';
+    fo->decimal = '.';
+    if (strcmp(base.name, "csv") == 0) {
+        fo->csv = true;
+        return true;
+    }
+    if (strcmp(base.name, "jsonl") == 0)
+        return true;
+    return false;
+}
+
+static bool resolve_format(Checker *c, Ident name, FormatOpts *fo)
+{
+    if (base_format(c, name, fo))
+        return true;
+    Symbol *s = lookup_top(c, name.name, name.span);
+    if (!s || s->kind != SYM_FORMAT) {
+        diag_error(c->diags, name.span, "unknown format '%s' (use csv, jsonl, or a declared format)", name.name);
+        Names ns = {0};
+        names_add(&ns, "csv");
+        names_add(&ns, "jsonl");
+        names_of_map(&ns, &c->mod->names, SYM_FORMAT);
+        suggest(c, name.name, ns);
+        return false;
+    }
+    Node *d = s->decl;
+    Module *saved = c->mod;
+    c->mod = s->module;
+    if (!base_format(c, d->u.format.base, fo)) {
+        c->mod = saved;
+        return false; /* reported at the format's own declaration */
+    }
+    apply_options(c, fo, &d->u.format.options);
+    c->mod = saved;
+    return true;
+}
+
+static void check_format_decl(Checker *c, Node *d)
+{
+    FormatOpts fo;
+    if (!base_format(c, d->u.format.base, &fo)) {
+        diag_error(c->diags, d->u.format.base.span, "a format is based on csv or jsonl, not '%s'", d->u.format.base.name);
+        return;
+    }
+    apply_options(c, &fo, &d->u.format.options);
+}
+
+/* CSV cells hold one value: no lists or nested records. */
+static bool csv_field_type_ok(const Type *t)
+{
+    t = type_strip(t);
+    switch (t->kind) {
+    case T_BOOL: case T_INT: case T_DEC: case T_TEXT: case T_DATE: case T_ENUM: case T_ERROR:
+        return true;
+    default:
+        return false;
+    }
+}
+
+static bool json_field_type_ok(const Type *t)
+{
+    t = type_strip(t);
+    switch (t->kind) {
+    case T_BOOL: case T_INT: case T_DEC: case T_TEXT: case T_DATE: case T_ENUM: case T_ERROR:
+    case T_RECORD:
+        return true;
+    case T_LIST: case T_SET:
+        return json_field_type_ok(t->elem) && !type_is_optional(t->elem);
+    default:
+        return false;
+    }
+}
+
+static void check_source(Checker *c, Node *d)
+{
+    SourceSpec *sp = rg_alloc(sizeof *sp);
+    sp->name = d->u.source.name.name;
+    sp->span = d->u.source.name.span;
+    sp->file = d->u.source.file;
+    sp->key_field = -1;
+    d->u.source.index = (int)c->out->nsources;
+    size_t n = c->out->nsources;
+    PUSH(c->out->sources, n, c->sources_cap, sp);
+    n = c->out->nsources;
+    PUSH(c->out->source_nodes, n, c->source_nodes_cap, d);
+    c->out->nsources++;
+
+    Symbol *sym = strmap_get(&c->mod->names, sp->name);
+    const Type *t = resolve_type(c, d->u.source.type_ann);
+    if (t->kind != T_RECORD) {
+        if (!is_error(t))
+            diag_error(c->diags, d->u.source.type_ann->span, "a source holds records; %s is not a record type", tname(t));
+        if (sym)
+            sym->type = type_list(&type_error);
+        return;
+    }
+    sp->type = t->rec;
+    if (sym)
+        sym->type = type_list(t);
+
+    FormatOpts fo;
+    if (resolve_format(c, d->u.source.format, &fo)) {
+        if (!fo.csv && d->u.source.options.len == 0) {
+            /* fine: jsonl needs no options */
+        }
+        apply_options(c, &fo, &d->u.source.options);
+        sp->format = fo.csv ? FMT_CSV : FMT_JSONL;
+        sp->separator = fo.separator;
+        sp->decimal = fo.decimal;
+        sp->yes = fo.yes ? fo.yes : "true";
+        sp->no = fo.no ? fo.no : "false";
+        sp->on_invalid = fo.on_invalid;
+        for (size_t i = 0; i < t->rec->nfields; i++) {
+            const FieldDef *f = &t->rec->fields[i];
+            bool ok = fo.csv ? csv_field_type_ok(f->type) : json_field_type_ok(f->type);
+            if (!ok) {
+                diag_error(c->diags, d->u.source.type_ann->span,
+                           "field '%s' of %s has type %s, which a %s export cannot hold", f->name, t->rec->name,
+                           tname(f->type), fo.csv ? "CSV" : "JSON Lines");
+                diag_hint(c->diags, fo.csv ? "CSV fields are Bool, Int, Decimal, Text, Date or an enum, optionally with ?"
+                                           : "JSON fields are values, records, or lists of them; Period and Duration are built from fields");
+            }
+        }
+    }
+    if (d->u.source.key.name) {
+        int k = record_field_index(t->rec, d->u.source.key.name);
+        if (k < 0) {
+            diag_error(c->diags, d->u.source.key.span, "%s has no field '%s' to use as key", t->rec->name,
+                       d->u.source.key.name);
+            Names ns = {0};
+            for (size_t i = 0; i < t->rec->nfields; i++)
+                names_add(&ns, t->rec->fields[i].name);
+            suggest(c, d->u.source.key.name, ns);
+        } else {
+            const Type *kt = t->rec->fields[k].type;
+            if (type_is_optional(kt) || !(kt->kind == T_TEXT || kt->kind == T_INT || kt->kind == T_ENUM)) {
+                diag_error(c->diags, d->u.source.key.span, "a key is a Text, Int or enum field that is always present; '%s' is %s",
+                           d->u.source.key.name, tname(kt));
+            } else {
+                sp->key_field = k;
+            }
+        }
+    }
+}
+
+/* ---------------------------------------------------------------- expressions */
+
+static void check_const(Checker *c, Node *d, Module *m);
+static void check_fn(Checker *c, Node *f, Module *m);
+
+static const Type *set_type(Node *n, const Type *t)
+{
+    n->type = t;
+    return t;
+}
+
+static const Type *err(Node *n)
+{
+    return set_type(n, &type_error);
+}
+
+/* Checks a root expression (of a statement or declaration) after making
+ * sure it is not nested deeper than the checker may recurse. */
+static const Type *check_root(Checker *c, Node *n, const Type *expected)
+{
+    if (node_depth(n, CHECK_MAX_DEPTH) > CHECK_MAX_DEPTH) {
+        diag_error(c->diags, n->span, "this expression is nested too deeply (the limit is %d levels)", CHECK_MAX_DEPTH);
+        diag_hint(c->diags, "give parts of it names with let");
+        return err(n);
+    }
+    return check_expr(c, n, expected);
+}
+
+static void expect_type(Checker *c, Node *n, const Type *want, const char *what)
+{
+    const Type *got = n->type;
+    if (!got || is_error(got) || is_error(want) || type_assignable(want, got))
+        return;
+    if (type_is_optional(got) && type_assignable(want, type_strip(got))) {
+        diag_error(c->diags, n->span, "%s may be none here, but %s is required", what, tname(want));
+        diag_hint(c->diags, "test it first (x != none and ...), or give a default with ??");
+        return;
+    }
+    diag_error(c->diags, n->span, "%s must be %s, not %s", what, tname(want), tname(got));
+}
+
+static const Type *check_bool(Checker *c, Node *n, const char *what)
+{
+    const Type *t = check_expr(c, n, &type_bool);
+    expect_type(c, n, &type_bool, what);
+    return t;
+}
+
+/* The common type of two branches or list elements, or NULL. */
+static const Type *unify(const Type *a, const Type *b)
+{
+    if (is_error(a))
+        return b;
+    if (is_error(b))
+        return a;
+    if (type_equal(a, b))
+        return a;
+    if (a->kind == T_NONE)
+        return type_optional(b);
+    if (b->kind == T_NONE)
+        return type_optional(a);
+    bool opt = type_is_optional(a) || type_is_optional(b);
+    const Type *sa = type_strip(a), *sb = type_strip(b);
+    const Type *r = NULL;
+    if (type_equal(sa, sb))
+        r = sa;
+    else if (type_is_numeric(sa) && type_is_numeric(sb))
+        r = &type_dec;
+    else if ((sa->kind == T_LIST || sa->kind == T_SET) && sa->kind == sb->kind) {
+        const Type *e = unify(sa->elem, sb->elem);
+        if (e)
+            r = sa->kind == T_LIST ? type_list(e) : type_set(e);
+    }
+    if (!r)
+        return NULL;
+    return opt ? type_optional(r) : r;
+}
+
+/* Element type of a list or set, or NULL. */
+static const Type *elem_of(const Type *t)
+{
+    if (t->kind == T_LIST || t->kind == T_SET)
+        return t->elem;
+    if (t->kind == T_ERROR)
+        return &type_error;
+    return NULL;
+}
+
+static bool in_restricted_scope(Checker *c, const Symbol *s)
+{
+    return c->restricted && c->decision && s->owner == c->decision && s->seq > c->guard_seq;
+}
+
+static const Type *narrow(Checker *c, Node *n, const Type *t)
+{
+    if (type_is_optional(t) && t->kind == T_OPTIONAL && is_known_present(c, n))
+        return t->elem;
+    return t;
+}
+
+static const Type *check_name(Checker *c, Node *n, const Type *expected)
+{
+    const char *name = n->u.name.name;
+    Symbol *s = lookup(c, name, n->span);
+    if (!s) {
+        const Type *e = expected ? type_strip(expected) : NULL;
+        if (e && e->kind == T_ENUM) {
+            if (enum_word_index(e->enm, name, strlen(name)) >= 0)
+                return set_type(n, e);
+        }
+        diag_error(c->diags, n->span, "unknown name '%s'", name);
+        if (e && e->kind == T_ENUM) {
+            Names ns = {0};
+            for (size_t i = 0; i < e->enm->nwords; i++)
+                names_add(&ns, e->enm->words[i]);
+            const char *best = text_suggest(name, ns.items, ns.n);
+            if (best)
+                diag_hint(c->diags, "did you mean '%s'? (a word of %s)", best, e->enm->name);
+            else
+                diag_hint(c->diags, "the words of %s are %s", e->enm->name, ns.n ? ns.items[0] : "");
+        } else {
+            suggest(c, name, visible_names(c, true));
+        }
+        return err(n);
+    }
+    n->u.name.sym = s;
+    s->used = true;
+    if (c->in_const && s->kind != SYM_CONST) {
+        diag_error(c->diags, n->span, "a constant can only use literals and other constants; '%s' is not one", name);
+        return err(n);
+    }
+    switch (s->kind) {
+    case SYM_LOCAL:
+        if (in_restricted_scope(c, s)) {
+            diag_error(c->diags, n->span, "'%s' is declared after a guard, so an outcome or field cannot use it", name);
+            diag_hint(c->diags, "when the guard fails, the statements after it are skipped; move the let before the guard");
+            return err(n);
+        }
+        return set_type(n, narrow(c, n, s->type ? s->type : &type_error));
+    case SYM_CONST:
+        check_const(c, s->decl, s->module);
+        return set_type(n, narrow(c, n, s->type ? s->type : &type_error));
+    case SYM_SOURCE:
+        return set_type(n, s->type ? s->type : &type_error);
+    case SYM_TODAY:
+    case SYM_PASSED:
+        return set_type(n, s->type);
+    case SYM_FN:
+        diag_error(c->diags, n->span, "'%s' is a function; call it as %s(...)", name, name);
+        return err(n);
+    case SYM_DECISION:
+        diag_error(c->diags, n->span, "'%s' is a decision; its rules can be taken over with include %s(...)", name, name);
+        return err(n);
+    case SYM_RECORD:
+    case SYM_ENUM:
+        diag_error(c->diags, n->span, "'%s' is a type, not a value", name);
+        return err(n);
+    case SYM_FORMAT:
+        diag_error(c->diags, n->span, "'%s' is a format, not a value", name);
+        return err(n);
+    case SYM_BUILTIN:
+        break;
+    }
+    return err(n);
+}
+
+static void unknown_field(Checker *c, Ident f, const RecordType *rt)
+{
+    diag_error(c->diags, f.span, "%s has no field '%s'", rt->name, f.name);
+    Names ns = {0};
+    for (size_t i = 0; i < rt->nfields; i++)
+        names_add(&ns, rt->fields[i].name);
+    const char *best = text_suggest(f.name, ns.items, ns.n);
+    if (best)
+        diag_hint(c->diags, "did you mean '%s'?", best);
+}
+
+/* Pseudo-fields of built-in types: their slot numbers are negative. */
+enum { PSEUDO_START = -2, PSEUDO_END = -3, PSEUDO_YEAR = -4, PSEUDO_MONTH = -5, PSEUDO_DAY = -6,
+       PSEUDO_MONTHS = -7, PSEUDO_DAYS = -8 };
+
+/* The type of field f of a value of type base (not optional), setting the
+ * slot on n; NULL after reporting an error. */
+static const Type *field_type(Checker *c, Node *n, const Type *base, Ident f)
+{
+    const char *fname = f.name;
+    switch (base->kind) {
+    case T_RECORD: {
+        int i = record_field_index(base->rec, fname);
+        if (i < 0) {
+            unknown_field(c, f, base->rec);
+            return NULL;
+        }
+        n->u.field.slot = i;
+        return base->rec->fields[i].type;
+    }
+    case T_PERIOD:
+        if (strcmp(fname, "start") == 0) { n->u.field.slot = PSEUDO_START; return &type_date; }
+        if (strcmp(fname, "end") == 0) { n->u.field.slot = PSEUDO_END; return &type_date; }
+        break;
+    case T_DATE:
+        if (strcmp(fname, "year") == 0) { n->u.field.slot = PSEUDO_YEAR; return &type_int; }
+        if (strcmp(fname, "month") == 0) { n->u.field.slot = PSEUDO_MONTH; return &type_int; }
+        if (strcmp(fname, "day") == 0) { n->u.field.slot = PSEUDO_DAY; return &type_int; }
+        break;
+    case T_DURATION:
+        if (strcmp(fname, "months") == 0) { n->u.field.slot = PSEUDO_MONTHS; return &type_int; }
+        if (strcmp(fname, "days") == 0) { n->u.field.slot = PSEUDO_DAYS; return &type_int; }
+        break;
+    default:
+        break;
+    }
+    diag_error(c->diags, f.span, "a value of type %s has no field '%s'", tname(base), fname);
+    if (base->kind == T_LIST || base->kind == T_SET)
+        diag_hint(c->diags, "to take a field of every element, use map(xs, .%s)", fname);
+    return NULL;
+}
+
+static const Type *check_field(Checker *c, Node *n)
+{
+    Node *obj = n->u.field.obj;
+    Ident f = n->u.field.field;
+    /* Enum.word */
+    if (obj->kind == N_NAME) {
+        Symbol *s = lookup(c, obj->u.name.name, obj->span);
+        if (s && s->kind == SYM_ENUM && s->decl->u.enum_decl.et) {
+            EnumType *et = s->decl->u.enum_decl.et;
+            obj->u.name.sym = s;
+            obj->type = type_enum(et);
+            if (enum_word_index(et, f.name, strlen(f.name)) < 0) {
+                diag_error(c->diags, f.span, "%s has no word '%s'", et->name, f.name);
+                const char *best = text_suggest(f.name, et->words, et->nwords);
+                if (best)
+                    diag_hint(c->diags, "did you mean '%s'?", best);
+                return err(n);
+            }
+            n->u.field.slot = enum_word_index(et, f.name, strlen(f.name));
+            return set_type(n, type_enum(et));
+        }
+    }
+    const Type *ot = check_expr(c, obj, NULL);
+    if (is_error(ot))
+        return err(n);
+    bool through_none = false;
+    const Type *base = ot;
+    if (ot->kind == T_NONE) {
+        diag_error(c->diags, obj->span, "none has no fields");
+        return err(n);
+    }
+    if (ot->kind == T_OPTIONAL) {
+        if (!n->u.field.safe) {
+            diag_error(c->diags, obj->span, "this may be none (its type is %s), so it has no field '%s' for sure",
+                       tname(ot), f.name);
+            diag_hint(c->diags, "test it first (x != none and x.%s ...), or write ?.%s to get none when it is none",
+                      f.name, f.name);
+            return err(n);
+        }
+        base = ot->elem;
+        through_none = true;
+    }
+    const Type *ft = field_type(c, n, base, f);
+    if (!ft)
+        return err(n);
+    if (through_none)
+        ft = type_optional(ft);
+    return set_type(n, narrow(c, n, ft));
+}
+
+static Symbol *innermost_elem(Checker *c)
+{
+    return c->nelems ? c->elems[c->nelems - 1] : NULL;
+}
+
+static const Type *check_elem_field(Checker *c, Node *n)
+{
+    Symbol *e = innermost_elem(c);
+    if (!e) {
+        diag_error(c->diags, n->span, "'.%s' reads a field of the element, but there is no element here",
+                   n->u.field.field.name);
+        diag_hint(c->diags, "use it inside where, count, sum, any, all, map ...; otherwise write x.%s",
+                  n->u.field.field.name);
+        return err(n);
+    }
+    n->u.field.elem = e;
+    const Type *et = e->type;
+    if (is_error(et))
+        return err(n);
+    if (et->kind == T_OPTIONAL) {
+        diag_error(c->diags, n->span, "the element may be none, so it has no field '%s' for sure", n->u.field.field.name);
+        return err(n);
+    }
+    const Type *ft = field_type(c, n, et, n->u.field.field);
+    if (!ft)
+        return err(n);
+    return set_type(n, narrow(c, n, ft));
+}
+
+/* Binds the element of a collection for an argument like `.x > 1`,
+ * `it * 2` or `k => k.x`; returns the argument's type. The argument node is
+ * replaced by an N_LAMBDA carrying the element's symbol, so the compiler
+ * sees one shape. */
+static const Type *check_elem_arg(Checker *c, Node **slot, const Type *elem, const Type *expected)
+{
+    Node *arg = *slot;
+    if (c->nelems == MAX_ELEM_NESTING) {
+        diag_error(c->diags, arg->span, "where, count, sum ... are nested too deeply (the limit is %d)", MAX_ELEM_NESTING);
+        return err(arg);
+    }
+    Node *lam = arg;
+    if (arg->kind != N_LAMBDA) {
+        lam = node_new(N_LAMBDA, arg->span);
+        lam->u.lambda.param = ident(NULL, arg->span);
+        lam->u.lambda.body = arg;
+        *slot = lam;
+    }
+    scope_push(c);
+    Symbol *e;
+    if (lam->u.lambda.param.name)
+        e = declare_local(c, lam->u.lambda.param, elem, lam);
+    else
+        e = local_new(c, "it", arg->span, elem, lam);
+    lam->u.lambda.sym = e;
+    c->elems[c->nelems++] = e;
+    const Type *t = check_expr(c, lam->u.lambda.body, expected);
+    c->nelems--;
+    scope_pop(c);
+    return set_type(lam, t);
+}
+
+static const Type *check_where(Checker *c, Node *n)
+{
+    const Type *lt = check_expr(c, n->u.where.list, NULL);
+    const Type *e = elem_of(lt);
+    if (!e) {
+        diag_error(c->diags, n->u.where.list->span, "where filters a list or a set, not %s", tname(lt));
+        e = &type_error;
+    }
+    check_elem_arg(c, &n->u.where.pred, e, &type_bool);
+    expect_type(c, n->u.where.pred->u.lambda.body, &type_bool, "the condition after where");
+    if (!elem_of(lt) || is_error(lt))
+        return err(n);
+    return set_type(n, lt->kind == T_SET ? type_set(e) : type_list(e));
+}
+
+static bool comparable(const Type *a, const Type *b)
+{
+    if (is_error(a) || is_error(b))
+        return true;
+    if (a->kind == T_NONE || b->kind == T_NONE)
+        return true;
+    const Type *sa = type_strip(a), *sb = type_strip(b);
+    if (type_is_numeric(sa) && type_is_numeric(sb))
+        return true;
+    return unify(sa, sb) != NULL && type_is_equatable(sa);
+}
+
+/* Checks both operands, the one that can give the other a type first (so
+ * `pagaende == st.bt` resolves the enum word too). */
+static void check_pair(Checker *c, Node *a, Node *b)
+{
+    bool a_bare = a->kind == N_NAME && !lookup(c, a->u.name.name, a->span);
+    if (a_bare || a->kind == N_LIST) {
+        const Type *tb = check_expr(c, b, NULL);
+        check_expr(c, a, type_strip(tb));
+    } else {
+        const Type *ta = check_expr(c, a, NULL);
+        check_expr(c, b, type_strip(ta));
+    }
+}
+
+static const Type *check_arith(Checker *c, Node *n)
+{
+    Op op = n->u.op.op;
+    Node *a = n->u.op.a, *b = n->u.op.b;
+    const Type *ta = check_expr(c, a, NULL);
+    const Type *tb = check_expr(c, b, NULL);
+    if (is_error(ta) || is_error(tb))
+        return err(n);
+    if (type_is_optional(ta) || type_is_optional(tb)) {
+        Node *o = type_is_optional(ta) ? a : b;
+        diag_error(c->diags, o->span, "this may be none, so it cannot be used in %s", op_text(op));
+        diag_hint(c->diags, "test it first (x != none and ...), or give a default with ??");
+        return err(n);
+    }
+    TypeKind ka = ta->kind, kb = tb->kind;
+    if (type_is_numeric(ta) && type_is_numeric(tb)) {
+        if (op == OP_DIV)
+            return set_type(n, &type_dec);
+        if (op == OP_MOD) {
+            if (ka != T_INT || kb != T_INT) {
+                diag_error(c->diags, n->span, "%% takes two integers");
+                return err(n);
+            }
+            return set_type(n, &type_int);
+        }
+        return set_type(n, (ka == T_INT && kb == T_INT) ? &type_int : &type_dec);
+    }
+    if (op == OP_ADD && ka == T_TEXT && kb == T_TEXT)
+        return set_type(n, &type_text);
+    if ((op == OP_ADD || op == OP_SUB) && ka == T_DATE && kb == T_DURATION)
+        return set_type(n, &type_date);
+    if (op == OP_ADD && ka == T_DURATION && kb == T_DATE) {
+        diag_error(c->diags, n->span, "write the date first: date + duration");
+        return err(n);
+    }
+    if (op == OP_SUB && ka == T_DATE && kb == T_DATE)
+        return set_type(n, &type_int);
+    if ((op == OP_ADD || op == OP_SUB) && ka == T_DURATION && kb == T_DURATION)
+        return set_type(n, &type_duration);
+    diag_error(c->diags, n->span, "%s cannot be used between %s and %s", op_text(op), tname(ta), tname(tb));
+    if (ka == T_DATE && kb == T_INT)
+        diag_hint(c->diags, "add a duration: date + %s days (or months, years)", "n");
+    return err(n);
+}
+
+static const Type *check_binary(Checker *c, Node *n)
+{
+    Op op = n->u.op.op;
+    Node *a = n->u.op.a, *b = n->u.op.b;
+    switch (op) {
+    case OP_AND:
+    case OP_OR: {
+        check_bool(c, a, op == OP_AND ? "the left side of and" : "the left side of or");
+        size_t mark = c->nfacts;
+        learn(c, a, op == OP_AND, false);
+        check_bool(c, b, op == OP_AND ? "the right side of and" : "the right side of or");
+        c->nfacts = mark;
+        return set_type(n, &type_bool);
+    }
+    case OP_ADD: case OP_SUB: case OP_MUL: case OP_DIV: case OP_MOD:
+        return check_arith(c, n);
+    case OP_EQ:
+    case OP_NE: {
+        check_pair(c, a, b);
+        if (!comparable(a->type, b->type)) {
+            diag_error(c->diags, n->span, "%s cannot compare %s with %s", op_text(op), tname(a->type), tname(b->type));
+            return err(n);
+        }
+        if ((a->kind == N_NONE && !type_is_optional(b->type) && !is_error(b->type)) ||
+            (b->kind == N_NONE && !type_is_optional(a->type) && !is_error(a->type))) {
+            Node *x = a->kind == N_NONE ? b : a;
+            diag_error(c->diags, x->span, "this is never none (its type is %s)", tname(x->type));
+            return err(n);
+        }
+        return set_type(n, &type_bool);
+    }
+    case OP_LT: case OP_LE: case OP_GT: case OP_GE: {
+        check_pair(c, a, b);
+        const Type *ta = a->type, *tb = b->type;
+        if (is_error(ta) || is_error(tb))
+            return set_type(n, &type_bool);
+        if (type_is_optional(ta) || type_is_optional(tb)) {
+            Node *o = type_is_optional(ta) ? a : b;
+            diag_error(c->diags, o->span, "this may be none, so it cannot be compared with %s", op_text(op));
+            diag_hint(c->diags, "test it first (x != none and ...), or give a default with ??");
+            return err(n);
+        }
+        bool ok = (type_is_numeric(ta) && type_is_numeric(tb)) ||
+                  (type_equal(ta, tb) && (type_is_ordered(ta) || ta->kind == T_ENUM));
+        if (!ok) {
+            diag_error(c->diags, n->span, "%s cannot order %s and %s", op_text(op), tname(ta), tname(tb));
+            return err(n);
+        }
+        return set_type(n, &type_bool);
+    }
+    case OP_IN:
+    case OP_NOT_IN: {
+        const Type *tb = check_expr(c, b, NULL);
+        const Type *e = elem_of(tb);
+        if (tb->kind == T_PERIOD) {
+            check_expr(c, a, &type_date);
+            expect_type(c, a, &type_date, "the left side of in (with a period on the right)");
+            return set_type(n, &type_bool);
+        }
+        if (!e) {
+            diag_error(c->diags, b->span, "in looks into a list, a set or a period, not %s", tname(tb));
+            check_expr(c, a, NULL);
+            return err(n);
+        }
+        const Type *ta = check_expr(c, a, e);
+        if (!comparable(ta, e)) {
+            diag_error(c->diags, n->span, "%s cannot be looked for among %s", tname(ta), tname(tb));
+            return err(n);
+        }
+        return set_type(n, &type_bool);
+    }
+    case OP_COALESCE: {
+        const Type *ta = check_expr(c, a, NULL);
+        if (is_error(ta))
+            return err(n);
+        if (!type_is_optional(ta)) {
+            diag_error(c->diags, a->span, "this is never none (its type is %s), so ?? is not needed", tname(ta));
+            return err(n);
+        }
+        const Type *want = type_strip(ta);
+        const Type *tb = check_expr(c, b, want);
+        const Type *u = unify(want, tb);
+        if (!u || (ta->kind == T_NONE)) {
+            if (ta->kind == T_NONE)
+                return set_type(n, tb);
+            diag_error(c->diags, b->span, "the default after ?? must be %s, not %s", tname(want), tname(tb));
+            return err(n);
+        }
+        return set_type(n, u);
+    }
+    default:
+        break;
+    }
+    return err(n);
+}
+
+/* ---------------------------------------------------------------- native signatures */
+
+typedef enum SigKind { SG_TYPE, SG_VAR, SG_NUM, SG_LIST, SG_SET, SG_COLL, SG_OPT } SigKind;
+
+typedef struct Sig {
+    SigKind kind;
+    const Type *type; /* SG_TYPE */
+    char var;         /* SG_VAR */
+    const struct Sig *sub;
+} Sig;
+
+typedef struct Signature {
+    int nparams;
+    const Sig *params[4];
+    const Sig *result;
+} Signature;
+
+typedef struct Bindings {
+    const Type *vars[26];
+    const Type *num;
+} Bindings;
+
+static const Sig *sig_parse_type(const char **p)
+{
+    while (**p == ' ')
+        (*p)++;
+    const char *start = *p;
+    while ((**p >= 'A' && **p <= 'Z') || (**p >= 'a' && **p <= 'z'))
+        (*p)++;
+    size_t n = (size_t)(*p - start);
+    Sig *s = rg_alloc(sizeof *s);
+    char name[16] = {0};
+    memcpy(name, start, n < 15 ? n : 15);
+    if (**p == '<') {
+        (*p)++;
+        s->sub = sig_parse_type(p);
+        (*p)++; /* '>' */
+        s->kind = strcmp(name, "List") == 0 ? SG_LIST : strcmp(name, "Set") == 0 ? SG_SET : SG_COLL;
+    } else if (n == 1) {
+        s->kind = SG_VAR;
+        s->var = name[0];
+    } else if (strcmp(name, "Num") == 0) {
+        s->kind = SG_NUM;
+    } else {
+        s->kind = SG_TYPE;
+        s->type = builtin_type(name);
+    }
+    if (**p == '?') {
+        (*p)++;
+        Sig *o = rg_alloc(sizeof *o);
+        o->kind = SG_OPT;
+        o->sub = s;
+        return o;
+    }
+    return s;
+}
+
+static Signature sig_parse(const char *text)
+{
+    Signature sg = {0};
+    const char *p = text + 1; /* '(' */
+    while (*p != ')') {
+        sg.params[sg.nparams++] = sig_parse_type(&p);
+        while (*p == ',' || *p == ' ')
+            p++;
+    }
+    p++;
+    while (*p == ' ' || *p == '-' || *p == '>')
+        p++;
+    sg.result = sig_parse_type(&p);
+    return sg;
+}
+
+static bool sig_match(const Sig *s, const Type *t, Bindings *b)
+{
+    if (is_error(t))
+        return true;
+    switch (s->kind) {
+    case SG_TYPE:
+        return type_assignable(s->type, t) && !type_is_optional(t);
+    case SG_NUM:
+        if (t->kind != T_INT && t->kind != T_DEC)
+            return false;
+        if (!b->num || t->kind == T_DEC)
+            b->num = t;
+        return true;
+    case SG_VAR: {
+        const Type **v = &b->vars[s->var - 'A'];
+        if (!*v) {
+            *v = t;
+            return true;
+        }
+        const Type *u = unify(*v, t);
+        if (!u)
+            return false;
+        *v = u;
+        return true;
+    }
+    case SG_LIST:
+        return t->kind == T_LIST && sig_match(s->sub, t->elem, b);
+    case SG_SET:
+        return t->kind == T_SET && sig_match(s->sub, t->elem, b);
+    case SG_COLL:
+        return (t->kind == T_LIST || t->kind == T_SET) && sig_match(s->sub, t->elem, b);
+    case SG_OPT:
+        if (t->kind == T_NONE)
+            return true;
+        return sig_match(s->sub, type_strip(t), b);
+    }
+    return false;
+}
+
+static const Type *sig_instantiate(const Sig *s, const Bindings *b)
+{
+    switch (s->kind) {
+    case SG_TYPE: return s->type;
+    case SG_NUM: return b->num ? b->num : &type_int;
+    case SG_VAR: return b->vars[s->var - 'A'] ? b->vars[s->var - 'A'] : &type_error;
+    case SG_LIST: return type_list(sig_instantiate(s->sub, b));
+    case SG_SET: return type_set(sig_instantiate(s->sub, b));
+    case SG_COLL: return type_list(sig_instantiate(s->sub, b));
+    case SG_OPT: return type_optional(sig_instantiate(s->sub, b));
+    }
+    return &type_error;
+}
+
+static const Type *check_native(Checker *c, Node *n, int first)
+{
+    NodeList *args = &n->u.call.args;
+    const char *name = n->u.call.callee.name;
+    bool bad = false;
+    for (size_t i = 0; i < args->len; i++) {
+        Node *a = args->items[i];
+        if (a->kind == N_LAMBDA || a->kind == N_NAMED_ARG) {
+            diag_error(c->diags, a->span, "%s() takes plain values as arguments", name);
+            bad = true;
+            continue;
+        }
+        if (is_error(check_expr(c, a, NULL)))
+            bad = true;
+    }
+    if (bad)
+        return err(n);
+    for (int k = first; k >= 0; k = builtin_find(name, (size_t)k + 1)) {
+        Signature sg = sig_parse(builtin_table[k].sig);
+        if ((size_t)sg.nparams != args->len)
+            continue;
+        Bindings b = {0};
+        bool ok = true;
+        for (int i = 0; i < sg.nparams && ok; i++)
+            ok = sig_match(sg.params[i], args->items[i]->type, &b);
+        if (ok) {
+            n->u.call.builtin = k;
+            return set_type(n, sig_instantiate(sg.result, &b));
+        }
+    }
+    RgBuf got;
+    buf_init(&got);
+    for (size_t i = 0; i < args->len; i++) {
+        if (i)
+            buf_adds(&got, ", ");
+        type_print(args->items[i]->type, &got);
+    }
+    RgBuf takes;
+    buf_init(&takes);
+    for (int k = first; k >= 0; k = builtin_find(name, (size_t)k + 1)) {
+        if (takes.len)
+            buf_adds(&takes, " or ");
+        const char *sig = builtin_table[k].sig;
+        const char *arrow = strstr(sig, " ->");
+        buf_add(&takes, sig, arrow ? (size_t)(arrow - sig) : strlen(sig));
+    }
+    diag_error(c->diags, n->span, "%s() cannot take (%s)", name, got.data ? got.data : "");
+    diag_hint(c->diags, "%s takes %s", name, takes.data);
+    for (size_t i = 0; i < args->len; i++)
+        if (type_is_optional(args->items[i]->type)) {
+            diag_hint(c->diags, "argument %zu may be none: test it first or give a default with ??", i + 1);
+            break;
+        }
+    return err(n);
+}
+
+static const Type *check_special(Checker *c, Node *n, int idx)
+{
+    SpecialForm form = special_table[idx].form;
+    const char *name = special_table[idx].name;
+    NodeList *args = &n->u.call.args;
+    n->u.call.special = idx;
+    if (args->len == 0) {
+        diag_error(c->diags, n->span, "%s() needs a list", name);
+        return err(n);
+    }
+    for (size_t i = 0; i < args->len; i++)
+        if (args->items[i]->kind == N_NAMED_ARG) {
+            diag_error(c->diags, args->items[i]->span, "%s() takes no named arguments", name);
+            return err(n);
+        }
+    Node *xs = args->items[0];
+    if (xs->kind == N_LAMBDA) {
+        diag_error(c->diags, xs->span, "the first argument of %s() is the list", name);
+        return err(n);
+    }
+    const Type *lt = check_expr(c, xs, NULL);
+    const Type *e = elem_of(lt);
+    if ((form == SPECIAL_MIN || form == SPECIAL_MAX) && !e && args->len == 2) {
+        /* min(a, b) of two values */
+        const Type *tb = check_expr(c, args->items[1], NULL);
+        const Type *u = unify(lt, tb);
+        if (is_error(lt) || is_error(tb))
+            return err(n);
+        if (!u || type_is_optional(u) || !type_is_ordered(type_strip(u))) {
+            diag_error(c->diags, n->span, "%s() of two values needs two numbers, texts or dates, not %s and %s", name,
+                       tname(lt), tname(tb));
+            return err(n);
+        }
+        return set_type(n, u);
+    }
+    if (!e) {
+        diag_error(c->diags, xs->span, "%s() needs a list or a set, not %s", name, tname(lt));
+        return err(n);
+    }
+    size_t max_args = form == SPECIAL_SORT_BY ? 16 : (form == SPECIAL_MAP || form == SPECIAL_FIRST_WHERE) ? 2 : 2;
+    size_t min_args = (form == SPECIAL_MAP || form == SPECIAL_SORT_BY || form == SPECIAL_FIRST_WHERE) ? 2 : 1;
+    if (args->len < min_args || args->len > max_args) {
+        diag_error(c->diags, n->span, "%s() takes %s", name,
+                   form == SPECIAL_SORT_BY ? "a list and one or more keys"
+                   : min_args == 2        ? "a list and an expression for each element"
+                                          : "a list, and optionally an expression for each element");
+        return err(n);
+    }
+    const Type *each = args->len > 1 ? NULL : e;
+    bool pred = form == SPECIAL_COUNT || form == SPECIAL_ANY || form == SPECIAL_ALL || form == SPECIAL_FIRST_WHERE;
+    for (size_t i = 1; i < args->len; i++) {
+        const Type *t = check_elem_arg(c, &args->items[i], e, pred ? &type_bool : NULL);
+        Node *body = args->items[i]->u.lambda.body;
+        if (pred)
+            expect_type(c, body, &type_bool, "the condition");
+        else if (form == SPECIAL_SORT_BY && !is_error(t) &&
+                 (type_is_optional(t) || !(type_is_ordered(t) || t->kind == T_ENUM || t->kind == T_BOOL)))
+            diag_error(c->diags, body->span, "a sort key must be a number, text, date, enum or Bool, not %s", tname(t));
+        each = t;
+    }
+    if (is_error(lt))
+        return err(n);
+    switch (form) {
+    case SPECIAL_COUNT:
+        if (args->len == 1)
+            return set_type(n, &type_int);
+        return set_type(n, &type_int);
+    case SPECIAL_SUM:
+        if (is_error(each))
+            return err(n);
+        if (!type_is_numeric(each) || type_is_optional(each)) {
+            diag_error(c->diags, args->len > 1 ? args->items[1]->span : xs->span, "sum() adds numbers, not %s", tname(each));
+            return err(n);
+        }
+        return set_type(n, each->kind == T_INT ? &type_int : &type_dec);
+    case SPECIAL_MIN:
+    case SPECIAL_MAX:
+        if (is_error(each))
+            return err(n);
+        if (type_is_optional(each) || !(type_is_ordered(each) || each->kind == T_ENUM)) {
+            diag_error(c->diags, n->span, "%s() needs numbers, texts, dates or enum words, not %s", name, tname(each));
+            return err(n);
+        }
+        return set_type(n, type_optional(each));
+    case SPECIAL_ANY:
+    case SPECIAL_ALL:
+        if (args->len == 1 && !is_error(e) && e->kind != T_BOOL) {
+            diag_error(c->diags, xs->span, "%s() of a list alone needs a list of Bool; give a condition: %s(xs, .field > 0)",
+                       name, name);
+            return err(n);
+        }
+        return set_type(n, &type_bool);
+    case SPECIAL_MAP:
+        return set_type(n, type_list(each));
+    case SPECIAL_SORT_BY:
+        return set_type(n, type_list(e));
+    case SPECIAL_FIRST_WHERE:
+        return set_type(n, type_optional(e));
+    }
+    return err(n);
+}
+
+static const Type *check_call(Checker *c, Node *n)
+{
+    const char *name = n->u.call.callee.name;
+    n->u.call.builtin = -1;
+    n->u.call.special = -1;
+    if (c->in_const) {
+        diag_error(c->diags, n->span, "a constant can only use literals and other constants, not calls");
+        return err(n);
+    }
+    Symbol *s = lookup_local(c, name) ? NULL : lookup_top(c, name, n->u.call.callee.span);
+    if (lookup_local(c, name)) {
+        diag_error(c->diags, n->u.call.callee.span, "'%s' is a value, not a function", name);
+        return err(n);
+    }
+    if (!s) {
+        int sp = special_find(name);
+        if (sp >= 0)
+            return check_special(c, n, sp);
+        int bi = builtin_find(name, 0);
+        if (bi >= 0)
+            return check_native(c, n, bi);
+        diag_error(c->diags, n->u.call.callee.span, "unknown function '%s'", name);
+        suggest(c, name, visible_names(c, false));
+        for (size_t i = 0; i < n->u.call.args.len; i++)
+            if (n->u.call.args.items[i]->kind != N_LAMBDA && n->u.call.args.items[i]->kind != N_NAMED_ARG)
+                check_expr(c, n->u.call.args.items[i], NULL);
+        return err(n);
+    }
+    if (s->kind == SYM_DECISION) {
+        diag_error(c->diags, n->u.call.callee.span, "a decision is not called; take over its rules with include %s(...)", name);
+        return err(n);
+    }
+    if (s->kind != SYM_FN) {
+        diag_error(c->diags, n->u.call.callee.span, "'%s' is not a function", name);
+        return err(n);
+    }
+    Node *f = s->decl;
+    n->u.call.sym = s;
+    s->used = true;
+    if (f->u.fn.checking) {
+        RgBuf chain;
+        buf_init(&chain);
+        size_t from = 0;
+        for (size_t i = 0; i < c->nfn_stack; i++)
+            if (c->fn_stack[i] == f)
+                from = i;
+        for (size_t i = from; i < c->nfn_stack; i++)
+            buf_printf(&chain, "%s -> ", c->fn_stack[i]->u.fn.name.name);
+        buf_adds(&chain, name);
+        diag_error(c->diags, n->span, "functions cannot call themselves (%s): every evaluation must end", chain.data);
+        return err(n);
+    }
+    check_fn(c, f, s->module);
+    NodeList *params = &f->u.fn.params;
+    NodeList *args = &n->u.call.args;
+    if (args->len != params->len) {
+        diag_error(c->diags, n->span, "%s() takes %zu argument%s, not %zu", name, params->len,
+                   params->len == 1 ? "" : "s", args->len);
+        where_declared(c, f->u.fn.name.span, "it is declared at");
+    }
+    for (size_t i = 0; i < args->len; i++) {
+        Node *a = args->items[i];
+        if (a->kind == N_LAMBDA || a->kind == N_NAMED_ARG) {
+            diag_error(c->diags, a->span, "%s() takes plain values as arguments", name);
+            continue;
+        }
+        const Type *want = i < params->len ? params->items[i]->u.param.type_ann->type : NULL;
+        check_expr(c, a, want);
+        if (want)
+            expect_type(c, a, want, rg_sprintf("argument %zu of %s()", i + 1, name));
+    }
+    return set_type(n, s->type ? s->type : &type_error);
+}
+
+static const Type *check_index(Checker *c, Node *n)
+{
+    Node *obj = n->u.index.obj;
+    const Type *ot = check_expr(c, obj, NULL);
+    if (is_error(ot)) {
+        check_expr(c, n->u.index.index, NULL);
+        return err(n);
+    }
+    if (obj->kind == N_NAME && obj->u.name.sym && obj->u.name.sym->kind == SYM_SOURCE) {
+        Node *decl = obj->u.name.sym->decl;
+        SourceSpec *sp = decl->u.source.index >= 0 && (size_t)decl->u.source.index < c->out->nsources
+                             ? c->out->sources[decl->u.source.index]
+                             : NULL;
+        if (!sp || !sp->type)
+            return err(n);
+        if (sp->key_field < 0) {
+            diag_error(c->diags, n->span, "source %s has no key, so it cannot be looked up with [...]", sp->name);
+            diag_hint(c->diags, "declare one (source %s: ... key field) or filter it with where", sp->name);
+            check_expr(c, n->u.index.index, NULL);
+            return err(n);
+        }
+        const Type *kt = sp->type->fields[sp->key_field].type;
+        check_expr(c, n->u.index.index, kt);
+        expect_type(c, n->u.index.index, kt, rg_sprintf("the key of %s", sp->name));
+        return set_type(n, type_optional(type_record((RecordType *)sp->type)));
+    }
+    if (ot->kind == T_LIST) {
+        check_expr(c, n->u.index.index, &type_int);
+        expect_type(c, n->u.index.index, &type_int, "a list position");
+        return set_type(n, ot->elem);
+    }
+    diag_error(c->diags, obj->span, "[...] looks up a keyed source or a list position, not %s", tname(ot));
+    check_expr(c, n->u.index.index, NULL);
+    return err(n);
+}
+
+static const Type *check_if(Checker *c, Node *n)
+{
+    check_bool(c, n->u.cond.cond, "the condition of if");
+    size_t mark = c->nfacts;
+    learn(c, n->u.cond.cond, true, false);
+    const Type *tt = check_expr(c, n->u.cond.then, NULL);
+    c->nfacts = mark;
+    learn(c, n->u.cond.cond, false, false);
+    const Type *te = check_expr(c, n->u.cond.els, tt);
+    c->nfacts = mark;
+    const Type *u = unify(tt, te);
+    if (!u) {
+        diag_error(c->diags, n->span, "the two branches of if give different types: %s and %s", tname(tt), tname(te));
+        return err(n);
+    }
+    return set_type(n, u);
+}
+
+static const Type *check_list(Checker *c, Node *n, const Type *expected)
+{
+    const Type *want = expected ? elem_of(type_strip(expected)) : NULL;
+    const Type *acc = NULL;
+    for (size_t i = 0; i < n->u.list.len; i++) {
+        Node *e = n->u.list.items[i];
+        const Type *t = check_expr(c, e, want);
+        if (!acc) {
+            acc = t;
+            continue;
+        }
+        const Type *u = unify(acc, t);
+        if (!u) {
+            diag_error(c->diags, e->span, "a list holds one type of element: this is %s, the ones before are %s", tname(t),
+                       tname(acc));
+            return err(n);
+        }
+        acc = u;
+    }
+    if (!acc)
+        acc = want ? want : &type_error;
+    return set_type(n, type_list(acc));
+}
+
+static const Type *check_expr(Checker *c, Node *n, const Type *expected)
+{
+    switch (n->kind) {
+    case N_INT: return set_type(n, &type_int);
+    case N_DEC: return set_type(n, &type_dec);
+    case N_TEXT: return set_type(n, &type_text);
+    case N_BOOL: return set_type(n, &type_bool);
+    case N_NONE: return set_type(n, &type_none);
+    case N_DATE: return set_type(n, &type_date);
+    case N_INTERP:
+        for (size_t i = 0; i < n->u.list.len; i++)
+            if (n->u.list.items[i]->kind != N_TEXT || (i % 2) == 0)
+                check_expr(c, n->u.list.items[i], NULL);
+        return set_type(n, &type_text);
+    case N_LIST: return check_list(c, n, expected);
+    case N_NAME: return check_name(c, n, expected);
+    case N_IT: {
+        Symbol *e = innermost_elem(c);
+        if (!e) {
+            diag_error(c->diags, n->span, "'it' is the element inside where, count, sum, any, all, map ...; there is none here");
+            return err(n);
+        }
+        n->u.name.sym = e;
+        return set_type(n, e->type);
+    }
+    case N_ELEM_FIELD: return check_elem_field(c, n);
+    case N_FIELD: return check_field(c, n);
+    case N_INDEX: return check_index(c, n);
+    case N_CALL: return check_call(c, n);
+    case N_LAMBDA:
+        diag_error(c->diags, n->span, "x => ... is only written as an argument of where, count, sum, any, all, map ...");
+        return err(n);
+    case N_NAMED_ARG:
+        diag_error(c->diags, n->span, "a named argument is not allowed here");
+        return err(n);
+    case N_UNARY: {
+        if (n->u.op.op == OP_NOT) {
+            check_bool(c, n->u.op.a, "the operand of not");
+            return set_type(n, &type_bool);
+        }
+        const Type *t = check_expr(c, n->u.op.a, NULL);
+        if (is_error(t))
+            return err(n);
+        if (t->kind != T_INT && t->kind != T_DEC && t->kind != T_DURATION) {
+            diag_error(c->diags, n->span, "- cannot be used on %s", tname(t));
+            return err(n);
+        }
+        return set_type(n, t);
+    }
+    case N_BINARY: return check_binary(c, n);
+    case N_IF: return check_if(c, n);
+    case N_WHERE: return check_where(c, n);
+    case N_DURATION: {
+        const Type *t = check_expr(c, n->u.dur.amount, &type_int);
+        expect_type(c, n->u.dur.amount, &type_int, "the number of a duration");
+        if (is_error(t))
+            return err(n);
+        return set_type(n, &type_duration);
+    }
+    default:
+        diag_error(c->diags, n->span, "a %s is not an expression", node_kind_name(n->kind));
+        return err(n);
+    }
+}
+
+/* ---------------------------------------------------------------- declarations */
+
+typedef struct Saved {
+    Module *mod;
+    Frame *frame;
+    Scope *scope;
+    int nelems;
+    size_t nfacts;
+    Node *decision;
+    int guard_seq;
+    bool restricted, in_const;
+} Saved;
+
+static Saved save(Checker *c)
+{
+    Saved s = {c->mod, c->frame, c->scope, c->nelems, c->nfacts, c->decision, c->guard_seq, c->restricted, c->in_const};
+    return s;
+}
+
+static void restore(Checker *c, Saved s)
+{
+    c->mod = s.mod;
+    c->frame = s.frame;
+    c->scope = s.scope;
+    c->nelems = s.nelems;
+    c->nfacts = s.nfacts;
+    c->decision = s.decision;
+    c->guard_seq = s.guard_seq;
+    c->restricted = s.restricted;
+    c->in_const = s.in_const;
+}
+
+/* A fresh context for checking a declaration's body in module m. */
+static void enter(Checker *c, Module *m, Node *owner)
+{
+    c->mod = m;
+    Frame *f = rg_alloc(sizeof *f);
+    f->owner = owner;
+    c->frame = f;
+    c->scope = NULL;
+    scope_push(c);
+    c->nelems = 0;
+    c->nfacts = 0;
+    c->decision = NULL;
+    c->guard_seq = INT_MAX;
+    c->restricted = false;
+    c->in_const = false;
+}
+
+static void check_const(Checker *c, Node *d, Module *m)
+{
+    if (d->u.constant.checked)
+        return;
+    Symbol *s = d->u.constant.sym;
+    if (d->u.constant.checking) {
+        diag_error(c->diags, d->u.constant.name.span, "constant '%s' is defined in terms of itself", d->u.constant.name.name);
+        if (s)
+            s->type = &type_error;
+        d->u.constant.checked = true;
+        return;
+    }
+    d->u.constant.checking = true;
+    Saved sv = save(c);
+    enter(c, m, d);
+    c->in_const = true;
+    const Type *want = d->u.constant.type_ann ? resolve_type(c, d->u.constant.type_ann) : NULL;
+    const Type *t = check_root(c, d->u.constant.value, want);
+    if (want) {
+        expect_type(c, d->u.constant.value, want, rg_sprintf("the value of %s", d->u.constant.name.name));
+        t = want;
+    }
+    restore(c, sv);
+    d->u.constant.checking = false;
+    if (d->u.constant.checked)
+        return; /* a cycle through it was reported meanwhile */
+    d->u.constant.checked = true;
+    if (s)
+        s->type = t;
+    size_t n = c->out->nconsts;
+    PUSH(c->out->consts, n, c->consts_cap, d);
+    c->out->nconsts = n;
+}
+
+static void check_fn(Checker *c, Node *f, Module *m)
+{
+    if (f->u.fn.checked || f->u.fn.checking)
+        return;
+    f->u.fn.checking = true;
+    PUSH(c->fn_stack, c->nfn_stack, c->fn_stack_cap, f);
+    Saved sv = save(c);
+    enter(c, m, f);
+    NodeList *params = &f->u.fn.params;
+    for (size_t i = 0; i < params->len; i++) {
+        Node *p = params->items[i];
+        const Type *t = resolve_type(c, p->u.param.type_ann);
+        p->u.param.sym = declare_local(c, p->u.param.name, t, p);
+    }
+    const Type *ret = f->u.fn.ret ? resolve_type(c, f->u.fn.ret) : NULL;
+    for (size_t i = 0; i < f->u.fn.lets.len; i++) {
+        Node *l = f->u.fn.lets.items[i];
+        const Type *want = l->u.let.type_ann ? resolve_type(c, l->u.let.type_ann) : NULL;
+        const Type *t = check_root(c, l->u.let.value, want);
+        if (want) {
+            expect_type(c, l->u.let.value, want, rg_sprintf("the value of %s", l->u.let.name.name));
+            t = want;
+        }
+        l->u.let.sym = declare_local(c, l->u.let.name, t, l);
+    }
+    const Type *t = check_root(c, f->u.fn.body, ret);
+    if (ret) {
+        expect_type(c, f->u.fn.body, ret, rg_sprintf("the result of %s()", f->u.fn.name.name));
+        t = ret;
+    }
+    f->u.fn.nslots = c->frame->next_slot;
+    restore(c, sv);
+    c->nfn_stack--;
+    f->u.fn.checking = false;
+    f->u.fn.checked = true;
+    if (f->u.fn.sym)
+        f->u.fn.sym->type = t;
+    f->u.fn.index = (int)c->out->nfns;
+    size_t n = c->out->nfns;
+    PUSH(c->out->fns, n, c->fns_cap, f);
+    c->out->nfns = n;
+}
+
+static void check_decision(Checker *c, Node *d);
+
+static void check_rule(Checker *c, Node *r)
+{
+    bool each = r->u.rule.each.name != NULL;
+    if (each) {
+        if (r->u.rule.severity == SEV_GUARD)
+            diag_error(c->diags, r->u.rule.each.span, "a guard checks one condition; it cannot run for each element");
+        const Type *lt = check_root(c, r->u.rule.each_list, NULL);
+        const Type *e = elem_of(lt);
+        if (!e) {
+            diag_error(c->diags, r->u.rule.each_list->span, "for ... in needs a list or a set, not %s", tname(lt));
+            e = &type_error;
+        }
+        scope_push(c);
+        r->u.rule.each_sym = declare_local(c, r->u.rule.each, e, r);
+    }
+    check_root(c, r->u.rule.cond, &type_bool);
+    expect_type(c, r->u.rule.cond, &type_bool, "a rule's condition");
+    check_root(c, r->u.rule.message, &type_text);
+    expect_type(c, r->u.rule.message, &type_text, "a rule's message");
+    if (each)
+        scope_pop(c);
+    r->u.rule.index = (int)c->out->nrules;
+    size_t n = c->out->nrules;
+    PUSH(c->out->rules, n, c->rules_cap, r);
+    c->out->nrules = n;
+    if (r->u.rule.severity == SEV_GUARD && !each) {
+        learn(c, r->u.rule.cond, true, true);
+        if (c->guard_seq == INT_MAX)
+            c->guard_seq = c->frame->seq;
+    }
+}
+
+static void check_include(Checker *c, Node *s)
+{
+    Ident name = s->u.include.decision;
+    Symbol *t = lookup_top(c, name.name, name.span);
+    check_root(c, s->u.include.arg, NULL);
+    if (!t || t->kind != SYM_DECISION) {
+        diag_error(c->diags, name.span, "%s is not a decision", name.name);
+        Names ns = {0};
+        names_of_map(&ns, &c->mod->names, SYM_DECISION);
+        for (size_t i = 0; i < c->mod->nimports; i++)
+            names_of_map(&ns, &c->mod->imports[i]->names, SYM_DECISION);
+        suggest(c, name.name, ns);
+        return;
+    }
+    Node *target = t->decl;
+    if (target == c->decision || target->u.decision.checking) {
+        diag_error(c->diags, name.span, "decision %s would include itself", target->u.decision.name.name);
+        return;
+    }
+    check_decision(c, target);
+    s->u.include.target = target;
+    Symbol *subj = target->u.decision.subject_sym;
+    if (subj && s->u.include.arg->type)
+        expect_type(c, s->u.include.arg, subj->type, rg_sprintf("the subject of %s", target->u.decision.name.name));
+}
+
+static void check_outcome(Checker *c, Node *o)
+{
+    NodeList *arms = &o->u.outcome.arms;
+    for (size_t i = 0; i < arms->len; i++) {
+        Node *a = arms->items[i];
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(arms->items[j]->u.arm.word.name, a->u.arm.word.name) == 0) {
+                diag_error(c->diags, a->u.arm.word.span, "the outcome word '%s' appears twice", a->u.arm.word.name);
+                break;
+            }
+        if (a->u.arm.cond) {
+            c->restricted = true;
+            check_root(c, a->u.arm.cond, &type_bool);
+            expect_type(c, a->u.arm.cond, &type_bool, "an outcome's condition");
+            c->restricted = false;
+        }
+    }
+}
+
+static void check_decision(Checker *c, Node *d)
+{
+    if (d->u.decision.checked || d->u.decision.checking)
+        return;
+    d->u.decision.checking = true;
+    Saved sv = save(c);
+    enter(c, d->u.decision.module, d);
+    c->decision = d;
+
+    Node *over = d->u.decision.over;
+    const Type *ot = check_root(c, over, NULL);
+    const Type *e = elem_of(ot);
+    if (!e) {
+        diag_error(c->diags, over->span, "a decision runs over a source or a list, not %s", tname(ot));
+        e = &type_error;
+    }
+    Symbol *subj = declare_local(c, d->u.decision.subject, e, d);
+    d->u.decision.subject_sym = subj;
+
+    if (d->u.decision.id) {
+        const Type *kt = check_root(c, d->u.decision.id, NULL);
+        if (!is_error(kt) && (type_is_optional(kt) || !(kt->kind == T_TEXT || kt->kind == T_INT || kt->kind == T_ENUM)))
+            diag_error(c->diags, d->u.decision.id->span, "a decision's key is Text, Int or an enum word, not %s", tname(kt));
+    } else if (!is_error(e)) {
+        /* The key comes from the source: `for x in src` or `for x in src where ...`. */
+        Node *base = over->kind == N_WHERE ? over->u.where.list : over;
+        const Symbol *src = base->kind == N_NAME ? base->u.name.sym : NULL;
+        bool keyed = false;
+        if (src && src->kind == SYM_SOURCE) {
+            int idx = src->decl->u.source.index;
+            keyed = idx >= 0 && (size_t)idx < c->out->nsources && c->out->sources[idx]->key_field >= 0;
+        }
+        if (!keyed) {
+            diag_error(c->diags, d->u.decision.name.span, "decision %s needs a key for its output lines",
+                       d->u.decision.name.name);
+            diag_hint(c->diags, "give its source a key (source ...: ... key field), or write `for x in ... key x.field`");
+        }
+    }
+
+    int outcomes = 0;
+    StrMap fields;
+    strmap_init(&fields);
+    NodeList *body = &d->u.decision.body;
+    for (size_t i = 0; i < body->len; i++) {
+        Node *s = body->items[i];
+        switch (s->kind) {
+        case N_LET: {
+            const Type *want = s->u.let.type_ann ? resolve_type(c, s->u.let.type_ann) : NULL;
+            const Type *t = check_root(c, s->u.let.value, want);
+            if (want) {
+                expect_type(c, s->u.let.value, want, rg_sprintf("the value of %s", s->u.let.name.name));
+                t = want;
+            }
+            s->u.let.sym = declare_local(c, s->u.let.name, t, s);
+            break;
+        }
+        case N_RULE:
+            check_rule(c, s);
+            break;
+        case N_INCLUDE:
+            check_include(c, s);
+            break;
+        case N_OUT_FIELD: {
+            const char *name = s->u.out_field.name.name;
+            static const char *const reserved[] = {"decision", "id", "outcome", "reasons"};
+            for (size_t k = 0; k < 4; k++)
+                if (strcmp(name, reserved[k]) == 0)
+                    diag_error(c->diags, s->u.out_field.name.span, "'%s' is already a part of every output line", name);
+            if (strmap_get(&fields, name))
+                diag_error(c->diags, s->u.out_field.name.span, "field '%s' is given twice", name);
+            strmap_put(&fields, name, s);
+            c->restricted = true;
+            check_root(c, s->u.out_field.value, NULL);
+            c->restricted = false;
+            break;
+        }
+        case N_OUTCOME:
+            if (++outcomes == 2)
+                diag_error(c->diags, s->span, "a decision has one outcome statement");
+            check_outcome(c, s);
+            break;
+        default:
+            diag_error(c->diags, s->span, "a %s cannot stand in a decision", node_kind_name(s->kind));
+            break;
+        }
+    }
+    if (outcomes == 0) {
+        diag_error(c->diags, d->u.decision.name.span, "decision %s has no outcome", d->u.decision.name.name);
+        diag_hint(c->diags, "add `outcome ja | nej` (the first word when every must-rule holds)");
+    }
+    d->u.decision.nslots = c->frame->next_slot;
+    restore(c, sv);
+    d->u.decision.checking = false;
+    d->u.decision.checked = true;
+    d->u.decision.index = (int)c->out->ndecisions;
+    size_t n = c->out->ndecisions;
+    PUSH(c->out->decisions, n, c->decisions_cap, d);
+    c->out->ndecisions = n;
+}
+
+/* ---------------------------------------------------------------- passes */
+
+static void check_all(Checker *c)
+{
+    load_imports(c);
+    size_t nmods = c->out->nmodules;
+    /* Types first, across all modules, so records can refer to each other. */
+    for (size_t i = 0; i < nmods; i++) {
+        Module *m = c->out->modules[i];
+        if (m->ast->u.module.syntax_errors)
+            continue;
+        c->mod = m;
+        for (size_t j = 0; j < m->ast->u.module.decls.len; j++) {
+            Node *d = m->ast->u.module.decls.items[j];
+            if (d->kind == N_ENUM)
+                check_enum(c, d);
+        }
+    }
+    for (size_t i = 0; i < nmods; i++) {
+        Module *m = c->out->modules[i];
+        if (m->ast->u.module.syntax_errors)
+            continue;
+        c->mod = m;
+        for (size_t j = 0; j < m->ast->u.module.decls.len; j++) {
+            Node *d = m->ast->u.module.decls.items[j];
+            if (d->kind == N_RECORD)
+                check_record(c, d);
+        }
+    }
+    for (size_t i = 0; i < nmods; i++) {
+        Module *m = c->out->modules[i];
+        if (m->ast->u.module.syntax_errors)
+            continue;
+        c->mod = m;
+        for (size_t j = 0; j < m->ast->u.module.decls.len; j++) {
+            Node *d = m->ast->u.module.decls.items[j];
+            if (d->kind == N_FORMAT)
+                check_format_decl(c, d);
+            else if (d->kind == N_SOURCE)
+                check_source(c, d);
+        }
+    }
+    for (size_t i = 0; i < nmods; i++) {
+        Module *m = c->out->modules[i];
+        if (m->ast->u.module.syntax_errors)
+            continue;
+        for (size_t j = 0; j < m->ast->u.module.decls.len; j++) {
+            Node *d = m->ast->u.module.decls.items[j];
+            if (d->kind == N_CONST)
+                check_const(c, d, m);
+            else if (d->kind == N_FN)
+                check_fn(c, d, m);
+            else if (d->kind == N_DECISION)
+                check_decision(c, d);
+        }
+    }
+}
+
+static Checker *checker_new(SourceSet *files, DiagList *diags)
+{
+    Checker *c = rg_alloc(sizeof *c);
+    c->diags = diags;
+    c->files = files;
+    c->out = rg_alloc(sizeof *c->out);
+    c->out->files = files;
+    strmap_init(&c->modules_by_path);
+    return c;
+}
+
+Checked *check_files(SourceSet *files, const char *const *paths, size_t npaths, DiagList *diags)
+{
+    Checker *c = checker_new(files, diags);
+    for (size_t i = 0; i < npaths; i++) {
+        Module *m = load_file(c, paths[i], (Span){0, 0, 0});
+        if (m)
+            m->root = true;
+    }
+    check_all(c);
+    return c->out;
+}
+
+Checked *check_text(SourceSet *files, const char *name, const char *text, size_t len, const char *dir, DiagList *diags)
+{
+    Checker *c = checker_new(files, diags);
+    Module *m = add_module(c, name, name, module_name_of(name), dir, text, len, false);
+    m->root = true;
+    check_all(c);
+    return c->out;
+}
+
+int check_frame_size(const Node *owner)
+{
+    return owner->kind == N_FN ? owner->u.fn.nslots : owner->u.decision.nslots;
+}
+
+Node *checked_decision(const Checked *c, const char *name)
+{
+    for (size_t i = 0; i < c->ndecisions; i++)
+        if (strcmp(c->decisions[i]->u.decision.name.name, name) == 0)
+            return c->decisions[i];
+    return NULL;
+}
+
+bool checked_is_root(const Checked *c, const Node *decision)
+{
+    (void)c;
+    return decision->u.decision.module && decision->u.decision.module->root;
+}

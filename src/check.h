@@ -1,0 +1,110 @@
+/*
+ * check.h — loading modules, resolving names, and checking types.
+ *
+ * Input: policy files (and stdlib modules they import). Output: a Checked
+ * program whose syntax trees are annotated with types and resolved
+ * symbols, ready for the compiler. Every problem found becomes a
+ * diagnostic; checking goes on after an error so that one run reports as
+ * many as it can, and a file with syntax errors is reported but not
+ * checked further (its half-parsed tree would only produce noise).
+ */
+#ifndef REGEL_CHECK_H
+#define REGEL_CHECK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "ast.h"
+#include "diag.h"
+#include "strmap.h"
+#include "types.h"
+
+/* Expressions nest at most this deep. Real policies stay below 20; the
+ * limit keeps the checker's and compiler's recursion far from the C
+ * stack's end on any thread. */
+#define CHECK_MAX_DEPTH 200
+/* A function or decision has at most this many local values (named ones
+ * and the compiler's loop counters together): slots are one-byte operands. */
+#define CHECK_MAX_LOCALS 250
+/* A file larger than this is refused rather than read: a 10,000-line
+ * policy is about 400 KB. */
+#define CHECK_MAX_FILE (16u * 1024u * 1024u)
+
+typedef struct Module Module;
+
+struct Module {
+    const char *name;   /* module name as imported: file name without .regel */
+    const char *path;   /* the path it was read from, or "<stdlib>/name.regel" */
+    const char *dir;    /* folder for relative imports; NULL for the stdlib */
+    uint32_t file;
+    Node *ast;
+    StrMap names;       /* own top-level declarations: name -> Symbol */
+    Module **imports;
+    size_t nimports;
+    bool root;          /* named by the user (its decisions are run) */
+    bool stdlib;
+};
+
+typedef enum SymKind {
+    SYM_LOCAL,    /* let, parameter, decision subject, element, rule `for` variable */
+    SYM_CONST,
+    SYM_SOURCE,
+    SYM_FN,
+    SYM_DECISION,
+    SYM_RECORD,
+    SYM_ENUM,
+    SYM_FORMAT,
+    SYM_TODAY,    /* `today` */
+    SYM_PASSED,   /* `passed`: no must-rule has failed so far */
+    SYM_BUILTIN,  /* a native or special form (only in call position) */
+} SymKind;
+
+typedef struct Symbol {
+    SymKind kind;
+    const char *name;
+    Span span;          /* where it is declared */
+    const Type *type;   /* the type of its value, when it has one */
+    Node *decl;         /* the declaring node */
+    Module *module;
+    Node *owner;        /* SYM_LOCAL: the N_FN or N_DECISION whose frame holds it */
+    int slot;           /* SYM_LOCAL: slot in the owner's frame */
+    int seq;            /* SYM_LOCAL: declaration order in the owner */
+    bool used;
+} Symbol;
+
+typedef struct Checked {
+    SourceSet *files;
+    Module **modules;
+    size_t nmodules;
+    Node **fns;          /* every checked function, callees before callers */
+    size_t nfns;
+    Node **decisions;    /* every checked decision (root ones are run) */
+    size_t ndecisions;
+    SourceSpec **sources;/* by N_SOURCE.index */
+    Node **source_nodes;
+    size_t nsources;
+    Node **rules;        /* by N_RULE.index */
+    size_t nrules;
+    Node **consts;
+    size_t nconsts;
+} Checked;
+
+/* Number of local slots the checker gave an N_FN or N_DECISION. */
+int check_frame_size(const Node *owner);
+
+/* Loads and checks the given policy files (not folders) and everything
+ * they import. Returns the program even when there were errors (see
+ * diags->errors); the compiler must not be run then. */
+Checked *check_files(SourceSet *files, const char *const *paths, size_t npaths, DiagList *diags);
+/* The same for policy text that does not come from a file (the REPL, a
+ * host): `name` is used in messages, imports are looked up in `dir` (or
+ * only the stdlib when NULL). */
+Checked *check_text(SourceSet *files, const char *name, const char *text, size_t len, const char *dir,
+                    DiagList *diags);
+
+/* The decision called name among the checked ones, or NULL. */
+Node *checked_decision(const Checked *c, const char *name);
+/* True when the decision is declared in a module the user named. */
+bool checked_is_root(const Checked *c, const Node *decision);
+
+#endif

@@ -1,0 +1,1349 @@
+/*
+ * compile.c — the bytecode compiler.
+ *
+ * Chunks: one per function (numbered like the checker numbered the
+ * functions, callees first), then for each decision its per-subject chunk
+ * and, when it runs over a computed list, the chunk that computes it.
+ *
+ * Locals: the checker gave every named local a slot in its function's or
+ * decision's frame. An included decision is compiled inline, its frame
+ * placed above the including one's (the `bases` stack); loop counters and
+ * accumulators get fresh slots above everything named.
+ */
+#include "compile.h"
+
+#include <limits.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "builtins.h"
+#include "opcodes.h"
+
+/* One chunk is at most this long: jumps are 32-bit, but a policy whose
+ * single decision compiles to more than 16 MB of code is surely broken. */
+#define MAX_CHUNK_BYTES (16u * 1024u * 1024u)
+/* Instructions with a one-byte count take at most this many values. */
+#define MAX_U8 255
+#define MAX_INCLUDE_DEPTH 32
+
+typedef struct Base {
+    const Node *owner;
+    int base;
+} Base;
+
+typedef struct Compiler {
+    Program *prog;
+    const Checked *checked;
+    DiagList *diags;
+    bool failed;
+    /* the chunk being built */
+    uint8_t *code;
+    uint32_t len, cap;
+    SpanRun *spans;
+    uint32_t nspans, spans_cap;
+    Span cur_span;
+    int depth, max_depth;
+    int next_slot, max_slot;
+    Base bases[MAX_INCLUDE_DEPTH];
+    int nbases;
+    uint32_t label_at;  /* no peephole across a jump target at this position */
+    uint32_t last_op;   /* position of the last opcode emitted */
+    /* the decision being compiled */
+    DecisionInfo *dinfo;
+    uint32_t *guard_patches; /* jumps to patch to the end of the current include level */
+    size_t nguard, guard_cap;
+    /* constants */
+    size_t consts_cap;
+    const Node **const_nodes; /* folded constant declarations, for reuse */
+    Value *const_values;
+    size_t nconst_nodes, const_nodes_cap;
+} Compiler;
+
+static void cerror(Compiler *C, Span span, const char *fmt, const char *arg)
+{
+    diag_error(C->diags, span, fmt, arg);
+    C->failed = true;
+}
+
+/* ---------------------------------------------------------------- emitting */
+
+static void reserve(Compiler *C, uint32_t n)
+{
+    if (C->len + n <= C->cap)
+        return;
+    uint32_t cap = C->cap ? C->cap * 2 : 256;
+    while (cap < C->len + n)
+        cap *= 2;
+    uint8_t *code = rg_alloc_atomic(cap);
+    if (C->len)
+        memcpy(code, C->code, C->len);
+    C->code = code;
+    C->cap = cap;
+}
+
+static void note_span(Compiler *C)
+{
+    if (C->nspans && C->spans[C->nspans - 1].span.file == C->cur_span.file &&
+        C->spans[C->nspans - 1].span.start == C->cur_span.start &&
+        C->spans[C->nspans - 1].span.end == C->cur_span.end)
+        return;
+    if (C->nspans && C->spans[C->nspans - 1].pc == C->len) {
+        C->spans[C->nspans - 1].span = C->cur_span;
+        return;
+    }
+    if (C->nspans == C->spans_cap) {
+        uint32_t cap = C->spans_cap ? C->spans_cap * 2 : 32;
+        SpanRun *s = rg_alloc_atomic(cap * sizeof *s);
+        if (C->nspans)
+            memcpy(s, C->spans, C->nspans * sizeof *s);
+        C->spans = s;
+        C->spans_cap = cap;
+    }
+    C->spans[C->nspans].pc = C->len;
+    C->spans[C->nspans].span = C->cur_span;
+    C->nspans++;
+}
+
+static void adjust(Compiler *C, int pops, int pushes)
+{
+    C->depth -= pops;
+    C->depth += pushes;
+    if (C->depth > C->max_depth)
+        C->max_depth = C->depth;
+}
+
+static void op(Compiler *C, Opcode o)
+{
+    reserve(C, 1);
+    note_span(C);
+    C->last_op = C->len;
+    C->code[C->len++] = (uint8_t)o;
+    const OpcodeInfo *info = &opcode_info[o];
+    if (info->pops != VAR && info->pushes != VAR)
+        adjust(C, info->pops, info->pushes);
+}
+
+static void byte(Compiler *C, int v)
+{
+    reserve(C, 1);
+    C->code[C->len++] = (uint8_t)v;
+}
+
+static void u16(Compiler *C, uint32_t v)
+{
+    if (v > 0xffff) {
+        cerror(C, C->cur_span, "%s: the policy has more than 65,535 constants, rules or functions", "compile");
+        v = 0;
+    }
+    byte(C, (int)(v & 0xff));
+    byte(C, (int)(v >> 8));
+}
+
+static void op_u8(Compiler *C, Opcode o, int a)
+{
+    op(C, o);
+    byte(C, a);
+}
+
+static void op_u16(Compiler *C, Opcode o, uint32_t a)
+{
+    op(C, o);
+    u16(C, a);
+}
+
+/* Emits a jump with a placeholder offset; returns where to patch. */
+static uint32_t jump(Compiler *C, Opcode o)
+{
+    op(C, o);
+    uint32_t at = C->len;
+    reserve(C, 4);
+    memset(C->code + C->len, 0, 4);
+    C->len += 4;
+    return at;
+}
+
+static void put_i32(uint8_t *p, int32_t v)
+{
+    uint32_t u = (uint32_t)v;
+    p[0] = (uint8_t)u;
+    p[1] = (uint8_t)(u >> 8);
+    p[2] = (uint8_t)(u >> 16);
+    p[3] = (uint8_t)(u >> 24);
+}
+
+/* Makes the jump at `at` land here. */
+static void patch(Compiler *C, uint32_t at)
+{
+    put_i32(C->code + at, (int32_t)(C->len - (at + 4)));
+    C->label_at = C->len;
+}
+
+/* A jump back to `target`. */
+static void jump_back(Compiler *C, Opcode o, uint32_t target)
+{
+    uint32_t at = jump(C, o);
+    put_i32(C->code + at, (int32_t)target - (int32_t)(at + 4));
+}
+
+static uint32_t here(Compiler *C)
+{
+    C->label_at = C->len;
+    return C->len;
+}
+
+/* ITER a, <jump>: the jump operand follows the slot byte. */
+static uint32_t iter(Compiler *C, int slot)
+{
+    op(C, BC_ITER);
+    byte(C, slot);
+    uint32_t at = C->len;
+    reserve(C, 4);
+    memset(C->code + C->len, 0, 4);
+    C->len += 4;
+    return at;
+}
+
+/* A conditional jump on the value on top; `NOT` just before it is folded
+ * into the jump's sense. */
+static uint32_t jump_if(Compiler *C, bool when)
+{
+    if (C->len && C->last_op == C->len - 1 && C->code[C->last_op] == BC_NOT && C->label_at != C->len) {
+        C->len--;
+        when = !when;
+    }
+    return jump(C, when ? BC_JUMP_TRUE : BC_JUMP_FALSE);
+}
+
+static int temp(Compiler *C, int n)
+{
+    int s = C->next_slot;
+    C->next_slot += n;
+    if (C->next_slot > C->max_slot)
+        C->max_slot = C->next_slot;
+    if (C->next_slot > MAX_U8) {
+        cerror(C, C->cur_span, "%s: too many local values and loops in one function or decision", "compile");
+        return 0;
+    }
+    return s;
+}
+
+static int slot_of(Compiler *C, const Symbol *s)
+{
+    for (int i = C->nbases; i-- > 0;)
+        if (C->bases[i].owner == s->owner)
+            return C->bases[i].base + s->slot;
+    cerror(C, s->span, "internal error: '%s' has no frame", s->name);
+    return 0;
+}
+
+/* ---------------------------------------------------------------- constants */
+
+static uint32_t constant(Compiler *C, Value v)
+{
+    Program *p = C->prog;
+    /* Reuse an equal constant of the same tag: policies repeat their texts. */
+    for (uint32_t i = p->nconsts; i-- > 0 && i + 64 >= p->nconsts;)
+        if (p->consts[i].tag == v.tag && p->consts[i].scale == v.scale && value_equal(p->consts[i], v))
+            return i;
+    if (p->nconsts == C->consts_cap) {
+        size_t cap = C->consts_cap ? C->consts_cap * 2 : 64;
+        Value *vs = rg_alloc(cap * sizeof *vs);
+        if (p->nconsts)
+            memcpy(vs, p->consts, p->nconsts * sizeof *vs);
+        p->consts = vs;
+        C->consts_cap = cap;
+    }
+    p->consts[p->nconsts] = v;
+    return p->nconsts++;
+}
+
+static void push_const(Compiler *C, Value v)
+{
+    if (v.tag == V_BOOL) {
+        op(C, v.as.b ? BC_TRUE : BC_FALSE);
+        return;
+    }
+    if (v.tag == V_NONE) {
+        op(C, BC_NONE);
+        return;
+    }
+    op_u16(C, BC_CONST, constant(C, v));
+}
+
+static bool fold(Compiler *C, const Node *n, Value *out);
+
+static bool fold_const_decl(Compiler *C, const Node *d, Value *out)
+{
+    for (size_t i = 0; i < C->nconst_nodes; i++)
+        if (C->const_nodes[i] == d) {
+            *out = C->const_values[i];
+            return true;
+        }
+    if (!fold(C, d->u.constant.value, out))
+        return false;
+    if (d->u.constant.type_ann && d->u.constant.type_ann->type &&
+        type_strip(d->u.constant.type_ann->type)->kind == T_DEC && out->tag == V_INT)
+        *out = val_dec(dec_from_int(out->as.i));
+    if (C->nconst_nodes == C->const_nodes_cap) {
+        size_t cap = C->const_nodes_cap ? C->const_nodes_cap * 2 : 16;
+        const Node **ns = rg_alloc(cap * sizeof *ns);
+        Value *vs = rg_alloc(cap * sizeof *vs);
+        if (C->nconst_nodes) {
+            memcpy(ns, C->const_nodes, C->nconst_nodes * sizeof *ns);
+            memcpy(vs, C->const_values, C->nconst_nodes * sizeof *vs);
+        }
+        C->const_nodes = ns;
+        C->const_values = vs;
+        C->const_nodes_cap = cap;
+    }
+    C->const_nodes[C->nconst_nodes] = d;
+    C->const_values[C->nconst_nodes] = *out;
+    C->nconst_nodes++;
+    return true;
+}
+
+static bool enum_value(const Node *n, Value *out)
+{
+    const Type *t = n->type ? type_strip(n->type) : NULL;
+    if (!t || t->kind != T_ENUM)
+        return false;
+    const char *word = NULL;
+    if (n->kind == N_NAME && !n->u.name.sym)
+        word = n->u.name.name;
+    else if (n->kind == N_FIELD && n->u.field.obj->kind == N_NAME && n->u.field.obj->u.name.sym &&
+             n->u.field.obj->u.name.sym->kind == SYM_ENUM)
+        word = n->u.field.field.name;
+    if (!word)
+        return false;
+    int i = enum_word_index(t->enm, word, strlen(word));
+    if (i < 0)
+        return false;
+    *out = val_enum(t->enm, i);
+    return true;
+}
+
+/* Folds n when it is made of literals, constants and operators on them.
+ * Errors (overflow, division by zero) are left for run time to report in
+ * context, so folding then simply fails. */
+static bool fold(Compiler *C, const Node *n, Value *out)
+{
+    switch (n->kind) {
+    case N_INT: *out = val_int(n->u.i); return true;
+    case N_DEC: *out = val_dec(n->u.dec); return true;
+    case N_BOOL: *out = val_bool(n->u.b); return true;
+    case N_NONE: *out = val_none(); return true;
+    case N_DATE: *out = val_date(n->u.date); return true;
+    case N_TEXT: *out = val_text(n->u.text.s, n->u.text.n); return true;
+    case N_NAME:
+        if (n->u.name.sym && n->u.name.sym->kind == SYM_CONST)
+            return fold_const_decl(C, n->u.name.sym->decl, out);
+        return enum_value(n, out);
+    case N_FIELD:
+        return enum_value(n, out);
+    case N_LIST: {
+        List *l = list_new(n->u.list.len);
+        for (size_t i = 0; i < n->u.list.len; i++) {
+            Value v;
+            if (!fold(C, n->u.list.items[i], &v))
+                return false;
+            l = list_push(l, v);
+        }
+        *out = val_list(l);
+        return true;
+    }
+    case N_INTERP: {
+        RgBuf b;
+        buf_init(&b);
+        for (size_t i = 0; i < n->u.list.len; i++) {
+            Value v;
+            if (!fold(C, n->u.list.items[i], &v))
+                return false;
+            value_render(&b, v);
+        }
+        *out = val_text(b.data ? b.data : "", b.len);
+        return true;
+    }
+    case N_DURATION: {
+        Value a;
+        if (!fold(C, n->u.dur.amount, &a) || a.tag != V_INT || a.as.i > 100000 || a.as.i < -100000)
+            return false;
+        Duration d = {0, 0};
+        switch (n->u.dur.unit) {
+        case UNIT_DAYS: d.days = (int32_t)a.as.i; break;
+        case UNIT_WEEKS: d.days = (int32_t)a.as.i * 7; break;
+        case UNIT_MONTHS: d.months = (int32_t)a.as.i; break;
+        case UNIT_YEARS: d.months = (int32_t)a.as.i * 12; break;
+        }
+        *out = val_duration(d);
+        return true;
+    }
+    case N_UNARY: {
+        Value a;
+        if (!fold(C, n->u.op.a, &a))
+            return false;
+        if (n->u.op.op == OP_NOT && a.tag == V_BOOL) {
+            *out = val_bool(!a.as.b);
+            return true;
+        }
+        if (n->u.op.op == OP_NEG && a.tag == V_INT && a.as.i != INT64_MIN) {
+            *out = val_int(-a.as.i);
+            return true;
+        }
+        if (n->u.op.op == OP_NEG && a.tag == V_DEC) {
+            Decimal d;
+            if (dec_neg(val_as_dec(a), &d) != DEC_OK)
+                return false;
+            *out = val_dec(d);
+            return true;
+        }
+        return false;
+    }
+    case N_BINARY: {
+        Value a, b;
+        Op o = n->u.op.op;
+        if (o == OP_AND || o == OP_OR || o == OP_COALESCE)
+            return false;
+        if (!fold(C, n->u.op.a, &a) || !fold(C, n->u.op.b, &b))
+            return false;
+        if ((a.tag == V_INT || a.tag == V_DEC) && (b.tag == V_INT || b.tag == V_DEC)) {
+            if (a.tag == V_INT && b.tag == V_INT && o != OP_DIV) {
+                int64_t r;
+                bool ok;
+                switch (o) {
+                case OP_ADD: ok = !__builtin_add_overflow(a.as.i, b.as.i, &r); break;
+                case OP_SUB: ok = !__builtin_sub_overflow(a.as.i, b.as.i, &r); break;
+                case OP_MUL: ok = !__builtin_mul_overflow(a.as.i, b.as.i, &r); break;
+                default: ok = false; break;
+                }
+                if (!ok)
+                    return false;
+                *out = val_int(r);
+                return true;
+            }
+            Decimal r;
+            DecStatus st;
+            switch (o) {
+            case OP_ADD: st = dec_add(val_as_dec(a), val_as_dec(b), &r); break;
+            case OP_SUB: st = dec_sub(val_as_dec(a), val_as_dec(b), &r); break;
+            case OP_MUL: st = dec_mul(val_as_dec(a), val_as_dec(b), &r); break;
+            case OP_DIV: st = dec_div(val_as_dec(a), val_as_dec(b), &r); break;
+            default: st = DEC_SYNTAX; break;
+            }
+            if (st != DEC_OK)
+                return false;
+            *out = val_dec(r);
+            return true;
+        }
+        if (o == OP_ADD && a.tag == V_TEXT && b.tag == V_TEXT) {
+            RgBuf t;
+            buf_init(&t);
+            buf_add(&t, a.as.s, a.aux);
+            buf_add(&t, b.as.s, b.aux);
+            *out = val_text(t.data ? t.data : "", t.len);
+            return true;
+        }
+        return false;
+    }
+    default:
+        return false;
+    }
+}
+
+/* ---------------------------------------------------------------- expressions */
+
+static void emit(Compiler *C, const Node *n);
+
+/* Emits n and widens an Int to Decimal when `want` is Decimal. */
+static void emit_as(Compiler *C, const Node *n, const Type *want)
+{
+    emit(C, n);
+    if (want && n->type && type_needs_widening(want, n->type) && type_strip(n->type)->kind == T_INT &&
+        !type_is_optional(n->type))
+        op(C, BC_TO_DEC);
+}
+
+static Span span_enter(Compiler *C, const Node *n)
+{
+    Span saved = C->cur_span;
+    C->cur_span = n->span;
+    return saved;
+}
+
+/* Runs the body of an element lambda whose element is on top of the stack. */
+static void emit_lambda_body(Compiler *C, const Node *lam)
+{
+    op_u8(C, BC_STORE, slot_of(C, lam->u.lambda.sym));
+    emit(C, lam->u.lambda.body);
+}
+
+/* Does n read the element bound by sym? */
+static bool mentions(const Node *n, const Symbol *sym)
+{
+    if (!n)
+        return false;
+    if ((n->kind == N_NAME || n->kind == N_IT) && n->u.name.sym == sym)
+        return true;
+    if (n->kind == N_ELEM_FIELD && n->u.field.elem == sym)
+        return true;
+    Node *kids[16];
+    size_t k = node_children(n, kids, 16);
+    if (k > 16) {
+        Node **all = rg_alloc(k * sizeof *all);
+        node_children(n, all, k);
+        for (size_t i = 0; i < k; i++)
+            if (mentions(all[i], sym))
+                return true;
+        return false;
+    }
+    for (size_t i = 0; i < k; i++)
+        if (mentions(kids[i], sym))
+            return true;
+    return false;
+}
+
+static void conjuncts(const Node *n, const Node **out, size_t *count, size_t max)
+{
+    if (n->kind == N_BINARY && n->u.op.op == OP_AND) {
+        conjuncts(n->u.op.a, out, count, max);
+        conjuncts(n->u.op.b, out, count, max);
+        return;
+    }
+    if (*count < max)
+        out[(*count)++] = n;
+    else
+        out[max - 1] = NULL; /* too many to split: the caller falls back */
+}
+
+/* `.f == key` (either way round) with key free of the element: the field
+ * slot and the key expression, or -1. */
+static int index_conjunct(const Node *c, const Symbol *elem, const Node **key)
+{
+    if (c->kind != N_BINARY || c->u.op.op != OP_EQ)
+        return -1;
+    const Node *a = c->u.op.a, *b = c->u.op.b;
+    for (int flip = 0; flip < 2; flip++) {
+        const Node *f = flip ? b : a, *k = flip ? a : b;
+        if (f->kind == N_ELEM_FIELD && f->u.field.elem == elem && f->u.field.slot >= 0 && !mentions(k, elem)) {
+            *key = k;
+            return f->u.field.slot;
+        }
+    }
+    return -1;
+}
+
+static int source_index_of(const Node *n)
+{
+    if (n->kind == N_NAME && n->u.name.sym && n->u.name.sym->kind == SYM_SOURCE)
+        return n->u.name.sym->decl->u.source.index;
+    return -1;
+}
+
+static void use_source_whole(Compiler *C, int src)
+{
+    C->prog->uses[src].whole = true;
+}
+
+static void use_source_field(Compiler *C, int src, int field)
+{
+    SourceUse *u = &C->prog->uses[src];
+    u->whole = true;
+    for (uint32_t i = 0; i < u->nindexed; i++)
+        if (u->indexed_fields[i] == field)
+            return;
+    int *f = rg_alloc_atomic((u->nindexed + 1) * sizeof *f);
+    if (u->nindexed)
+        memcpy(f, u->indexed_fields, u->nindexed * sizeof *f);
+    f[u->nindexed++] = field;
+    u->indexed_fields = f;
+}
+
+/* Filters the list on top of the stack by the conjuncts (all but `skip`),
+ * leaving the list of elements that pass. */
+#define MAX_CONJUNCTS 32
+static void emit_filter(Compiler *C, const Node *lam, const Node **conj, size_t nconj, size_t skip, bool to_set)
+{
+    int it = temp(C, 2), acc = temp(C, 1);
+    op_u8(C, BC_ITER_INIT, it);
+    op_u16(C, BC_LIST, 0);
+    adjust(C, 0, 1);
+    op_u8(C, BC_STORE, acc);
+    uint32_t loop = here(C);
+    uint32_t done = iter(C, it);
+    op_u8(C, BC_STORE, slot_of(C, lam->u.lambda.sym));
+    uint32_t fails[MAX_CONJUNCTS];
+    size_t nf = 0;
+    for (size_t i = 0; i < nconj; i++) {
+        if (i == skip)
+            continue;
+        emit(C, conj[i]);
+        fails[nf++] = jump_if(C, false);
+    }
+    op_u8(C, BC_LOAD, slot_of(C, lam->u.lambda.sym));
+    op_u8(C, BC_APPEND, acc);
+    jump_back(C, BC_JUMP, loop);
+    for (size_t i = 0; i < nf; i++) {
+        /* a failed condition goes back to the loop head */
+        put_i32(C->code + fails[i], (int32_t)loop - (int32_t)(fails[i] + 4));
+    }
+    patch(C, done);
+    op_u8(C, BC_LOAD, acc);
+    if (to_set) {
+        int k = builtin_find("set", 0);
+        op_u16(C, BC_NATIVE, (uint32_t)k);
+        byte(C, 1);
+        adjust(C, 1, 1);
+    }
+}
+
+static void emit_where(Compiler *C, const Node *n)
+{
+    const Node *lam = n->u.where.pred;
+    const Node *conj[MAX_CONJUNCTS];
+    size_t nconj = 0;
+    conjuncts(lam->u.lambda.body, conj, &nconj, MAX_CONJUNCTS);
+    bool split = nconj < MAX_CONJUNCTS || conj[MAX_CONJUNCTS - 1];
+    int src = source_index_of(n->u.where.list);
+    if (src >= 0 && split) {
+        for (size_t i = 0; i < nconj; i++) {
+            const Node *key;
+            int field = index_conjunct(conj[i], lam->u.lambda.sym, &key);
+            if (field < 0)
+                continue;
+            emit(C, key);
+            op_u16(C, BC_SELECT, (uint32_t)src);
+            byte(C, field);
+            use_source_field(C, src, field);
+            if (nconj > 1)
+                emit_filter(C, lam, conj, nconj, i, false);
+            return;
+        }
+    }
+    emit(C, n->u.where.list);
+    if (!split) {
+        conj[0] = lam->u.lambda.body;
+        nconj = 1;
+    }
+    emit_filter(C, lam, conj, nconj, (size_t)-1, n->type && n->type->kind == T_SET);
+}
+
+/* count, sum, min, max, any, all, map, sort_by, first_where as loops. */
+static void emit_special(Compiler *C, const Node *n)
+{
+    SpecialForm form = special_table[n->u.call.special].form;
+    const NodeList *args = &n->u.call.args;
+    const Node *xs = args->items[0];
+    const Node *lam = args->len > 1 ? args->items[1] : NULL;
+
+    if ((form == SPECIAL_MIN || form == SPECIAL_MAX) && xs->type &&
+        xs->type->kind != T_LIST && xs->type->kind != T_SET) {
+        /* min(a, b) of two values */
+        int x = temp(C, 2);
+        emit_as(C, xs, n->type);
+        op_u8(C, BC_STORE, x);
+        emit_as(C, args->items[1], n->type);
+        op_u8(C, BC_STORE, x + 1);
+        op_u8(C, BC_LOAD, x + 1);
+        op_u8(C, BC_LOAD, x);
+        op(C, form == SPECIAL_MIN ? BC_LT : BC_GT);
+        uint32_t take_a = jump(C, BC_JUMP_FALSE);
+        op_u8(C, BC_LOAD, x + 1);
+        uint32_t end = jump(C, BC_JUMP);
+        adjust(C, 1, 0);
+        patch(C, take_a);
+        op_u8(C, BC_LOAD, x);
+        patch(C, end);
+        return;
+    }
+    if (form == SPECIAL_COUNT && !lam) {
+        emit(C, xs);
+        op(C, BC_LEN);
+        return;
+    }
+    int it = temp(C, 2), acc = temp(C, 1), v = temp(C, 1);
+    emit(C, xs);
+    op_u8(C, BC_ITER_INIT, it);
+    switch (form) {
+    case SPECIAL_COUNT:
+    case SPECIAL_SUM:
+        if (form == SPECIAL_SUM && n->type->kind == T_DEC)
+            push_const(C, val_dec(dec_from_int(0)));
+        else
+            push_const(C, val_int(0));
+        break;
+    case SPECIAL_MIN:
+    case SPECIAL_MAX:
+        op(C, BC_NONE);
+        break;
+    case SPECIAL_MAP:
+    case SPECIAL_SORT_BY:
+        op_u16(C, BC_LIST, 0);
+        adjust(C, 0, 1);
+        break;
+    default:
+        op(C, BC_NONE);
+        break;
+    }
+    op_u8(C, BC_STORE, acc);
+    uint32_t loop = here(C);
+    uint32_t done = iter(C, it);
+    /* the element is on the stack */
+    switch (form) {
+    case SPECIAL_COUNT: {
+        emit_lambda_body(C, lam);
+        uint32_t skip = jump_if(C, false);
+        op_u8(C, BC_LOAD, acc);
+        push_const(C, val_int(1));
+        op(C, BC_ADD_INT);
+        op_u8(C, BC_STORE, acc);
+        jump_back(C, BC_JUMP, loop);
+        put_i32(C->code + skip, (int32_t)loop - (int32_t)(skip + 4));
+        break;
+    }
+    case SPECIAL_SUM:
+        if (lam)
+            emit_lambda_body(C, lam);
+        op_u8(C, BC_LOAD, acc);
+        op(C, n->type->kind == T_INT ? BC_ADD_INT : BC_ADD_DEC);
+        op_u8(C, BC_STORE, acc);
+        jump_back(C, BC_JUMP, loop);
+        break;
+    case SPECIAL_MIN:
+    case SPECIAL_MAX: {
+        if (lam)
+            emit_lambda_body(C, lam);
+        op_u8(C, BC_STORE, v);
+        op_u8(C, BC_LOAD, acc);
+        op(C, BC_IS_NONE);
+        uint32_t take = jump(C, BC_JUMP_TRUE);
+        op_u8(C, BC_LOAD, v);
+        op_u8(C, BC_LOAD, acc);
+        op(C, form == SPECIAL_MIN ? BC_LT : BC_GT);
+        uint32_t keep = jump(C, BC_JUMP_FALSE);
+        put_i32(C->code + keep, (int32_t)loop - (int32_t)(keep + 4));
+        patch(C, take);
+        op_u8(C, BC_LOAD, v);
+        op_u8(C, BC_STORE, acc);
+        jump_back(C, BC_JUMP, loop);
+        break;
+    }
+    case SPECIAL_ANY:
+    case SPECIAL_ALL: {
+        if (lam)
+            emit_lambda_body(C, lam);
+        bool any = form == SPECIAL_ANY;
+        uint32_t decided = jump_if(C, any);
+        jump_back(C, BC_JUMP, loop);
+        patch(C, done);
+        op(C, any ? BC_FALSE : BC_TRUE);
+        uint32_t end = jump(C, BC_JUMP);
+        adjust(C, 1, 0);
+        patch(C, decided);
+        op(C, any ? BC_TRUE : BC_FALSE);
+        patch(C, end);
+        return;
+    }
+    case SPECIAL_MAP:
+        emit_lambda_body(C, lam);
+        op_u8(C, BC_APPEND, acc);
+        jump_back(C, BC_JUMP, loop);
+        break;
+    case SPECIAL_SORT_BY: {
+        const Node *first = args->items[1];
+        int e = slot_of(C, first->u.lambda.sym);
+        op_u8(C, BC_STORE, e);
+        for (size_t i = 1; i < args->len; i++) {
+            const Node *key = args->items[i];
+            /* every key lambda reads the same element */
+            if (key->u.lambda.sym != first->u.lambda.sym) {
+                op_u8(C, BC_LOAD, e);
+                op_u8(C, BC_STORE, slot_of(C, key->u.lambda.sym));
+            }
+            emit(C, key->u.lambda.body);
+        }
+        op_u8(C, BC_LOAD, e);
+        op_u16(C, BC_LIST, (uint32_t)args->len);
+        adjust(C, (int)args->len, 1);
+        op_u8(C, BC_APPEND, acc);
+        jump_back(C, BC_JUMP, loop);
+        patch(C, done);
+        op_u8(C, BC_SORT, acc);
+        op_u8(C, BC_LOAD, acc);
+        return;
+    }
+    case SPECIAL_FIRST_WHERE: {
+        emit_lambda_body(C, lam);
+        uint32_t no = jump_if(C, false);
+        op_u8(C, BC_LOAD, slot_of(C, lam->u.lambda.sym));
+        op_u8(C, BC_STORE, acc);
+        uint32_t found = jump(C, BC_JUMP);
+        put_i32(C->code + no, (int32_t)loop - (int32_t)(no + 4));
+        patch(C, done);
+        patch(C, found);
+        op_u8(C, BC_LOAD, acc);
+        return;
+    }
+    }
+    patch(C, done);
+    op_u8(C, BC_LOAD, acc);
+}
+
+static Opcode arith_op(const Node *n)
+{
+    Op o = n->u.op.op;
+    const Type *ta = n->u.op.a->type, *tb = n->u.op.b->type;
+    if (ta->kind == T_TEXT)
+        return BC_CONCAT;
+    if (ta->kind == T_DATE && tb->kind == T_DURATION)
+        return o == OP_ADD ? BC_DATE_ADD : BC_DATE_SUB;
+    if (ta->kind == T_DATE && tb->kind == T_DATE)
+        return BC_DATE_DIFF;
+    if (ta->kind == T_DURATION)
+        return o == OP_ADD ? BC_DUR_ADD : BC_DUR_SUB;
+    bool ints = ta->kind == T_INT && tb->kind == T_INT;
+    switch (o) {
+    case OP_ADD: return ints ? BC_ADD_INT : BC_ADD_DEC;
+    case OP_SUB: return ints ? BC_SUB_INT : BC_SUB_DEC;
+    case OP_MUL: return ints ? BC_MUL_INT : BC_MUL_DEC;
+    case OP_DIV: return BC_DIV;
+    case OP_MOD: return BC_MOD_INT;
+    default: return BC_ADD_INT;
+    }
+}
+
+static void emit_binary(Compiler *C, const Node *n)
+{
+    const Node *a = n->u.op.a, *b = n->u.op.b;
+    switch (n->u.op.op) {
+    case OP_AND:
+    case OP_OR: {
+        emit(C, a);
+        uint32_t end = jump(C, n->u.op.op == OP_AND ? BC_AND : BC_OR);
+        emit(C, b);
+        patch(C, end);
+        return;
+    }
+    case OP_COALESCE: {
+        emit_as(C, a, n->type);
+        uint32_t end = jump(C, BC_JUMP_SOME);
+        emit_as(C, b, n->type);
+        patch(C, end);
+        return;
+    }
+    case OP_EQ: case OP_NE: case OP_LT: case OP_LE: case OP_GT: case OP_GE: {
+        emit(C, a);
+        emit(C, b);
+        static const Opcode cmp[] = {[OP_EQ] = BC_EQ, [OP_NE] = BC_NE, [OP_LT] = BC_LT,
+                                     [OP_LE] = BC_LE, [OP_GT] = BC_GT, [OP_GE] = BC_GE};
+        op(C, cmp[n->u.op.op]);
+        return;
+    }
+    case OP_IN:
+    case OP_NOT_IN:
+        emit(C, a);
+        emit(C, b);
+        op(C, BC_IN);
+        if (n->u.op.op == OP_NOT_IN)
+            op(C, BC_NOT);
+        return;
+    default:
+        emit(C, a);
+        emit(C, b);
+        op(C, arith_op(n));
+        return;
+    }
+}
+
+static void emit_field(Compiler *C, const Node *n)
+{
+    int slot = n->u.field.slot;
+    if (slot < 0) {
+        if (n->kind == N_ELEM_FIELD)
+            op_u8(C, BC_LOAD, slot_of(C, n->u.field.elem));
+        else
+            emit(C, n->u.field.obj);
+        uint32_t skip = 0;
+        bool safe = n->kind == N_FIELD && n->u.field.safe;
+        if (safe)
+            skip = jump(C, BC_JUMP_NONE);
+        op_u8(C, BC_PSEUDO, -slot);
+        if (safe)
+            patch(C, skip);
+        return;
+    }
+    if (n->kind == N_ELEM_FIELD) {
+        op(C, BC_LOCAL_FIELD);
+        byte(C, slot_of(C, n->u.field.elem));
+        byte(C, slot);
+        return;
+    }
+    const Node *obj = n->u.field.obj;
+    if (!n->u.field.safe && (obj->kind == N_NAME || obj->kind == N_IT) && obj->u.name.sym &&
+        obj->u.name.sym->kind == SYM_LOCAL) {
+        op(C, BC_LOCAL_FIELD);
+        byte(C, slot_of(C, obj->u.name.sym));
+        byte(C, slot);
+        return;
+    }
+    emit(C, obj);
+    op_u8(C, n->u.field.safe ? BC_FIELD_OPT : BC_FIELD, slot);
+}
+
+static void emit_call(Compiler *C, const Node *n)
+{
+    if (n->u.call.special >= 0) {
+        emit_special(C, n);
+        return;
+    }
+    const NodeList *args = &n->u.call.args;
+    if (n->u.call.builtin >= 0) {
+        for (size_t i = 0; i < args->len; i++)
+            emit(C, args->items[i]);
+        op_u16(C, BC_NATIVE, (uint32_t)n->u.call.builtin);
+        byte(C, (int)args->len);
+        adjust(C, (int)args->len, 1);
+        return;
+    }
+    const Node *f = n->u.call.sym->decl;
+    const NodeList *params = &f->u.fn.params;
+    for (size_t i = 0; i < args->len; i++)
+        emit_as(C, args->items[i], params->items[i]->u.param.type_ann->type);
+    op_u16(C, BC_CALL, (uint32_t)f->u.fn.index);
+    byte(C, (int)args->len);
+    adjust(C, (int)args->len, 1);
+}
+
+static void emit(Compiler *C, const Node *n)
+{
+    Span saved = span_enter(C, n);
+    Value v;
+    if (n->kind != N_LIST && n->kind != N_TEXT && fold(C, n, &v)) {
+        push_const(C, v);
+        C->cur_span = saved;
+        return;
+    }
+    switch (n->kind) {
+    case N_INT: case N_DEC: case N_BOOL: case N_NONE: case N_DATE: case N_TEXT:
+        fold(C, n, &v);
+        push_const(C, v);
+        break;
+    case N_INTERP: {
+        size_t parts = 0;
+        for (size_t i = 0; i < n->u.list.len; i++) {
+            const Node *p = n->u.list.items[i];
+            if (p->kind == N_TEXT && p->u.text.n == 0 && (i % 2) == 0)
+                continue;
+            if (parts == MAX_U8) {
+                op_u8(C, BC_RENDER, (int)parts);
+                adjust(C, (int)parts, 1);
+                parts = 1;
+            }
+            emit(C, p);
+            parts++;
+        }
+        op_u8(C, BC_RENDER, (int)parts);
+        adjust(C, (int)parts, 1);
+        break;
+    }
+    case N_LIST:
+        if (fold(C, n, &v)) {
+            push_const(C, v);
+            break;
+        }
+        for (size_t i = 0; i < n->u.list.len; i++)
+            emit_as(C, n->u.list.items[i], n->type->elem);
+        op_u16(C, BC_LIST, (uint32_t)n->u.list.len);
+        adjust(C, (int)n->u.list.len, 1);
+        break;
+    case N_NAME:
+    case N_IT: {
+        const Symbol *s = n->u.name.sym;
+        if (!s) {
+            cerror(C, n->span, "internal error: '%s' was not resolved", n->u.name.name ? n->u.name.name : "it");
+            op(C, BC_NONE);
+            break;
+        }
+        switch (s->kind) {
+        case SYM_LOCAL: op_u8(C, BC_LOAD, slot_of(C, s)); break;
+        case SYM_SOURCE: {
+            int src = s->decl->u.source.index;
+            use_source_whole(C, src);
+            op_u16(C, BC_SOURCE, (uint32_t)src);
+            break;
+        }
+        case SYM_TODAY: op(C, BC_TODAY); break;
+        case SYM_PASSED: op(C, BC_PASSED); break;
+        default:
+            cerror(C, n->span, "internal error: cannot compile the name '%s'", s->name);
+            op(C, BC_NONE);
+            break;
+        }
+        break;
+    }
+    case N_ELEM_FIELD:
+    case N_FIELD:
+        emit_field(C, n);
+        break;
+    case N_INDEX: {
+        int src = source_index_of(n->u.index.obj);
+        if (src >= 0) {
+            emit(C, n->u.index.index);
+            use_source_whole(C, src);
+            op_u16(C, BC_LOOKUP, (uint32_t)src);
+        } else {
+            emit(C, n->u.index.obj);
+            emit(C, n->u.index.index);
+            op(C, BC_INDEX);
+        }
+        break;
+    }
+    case N_CALL:
+        emit_call(C, n);
+        break;
+    case N_UNARY:
+        emit(C, n->u.op.a);
+        if (n->u.op.op == OP_NOT)
+            op(C, BC_NOT);
+        else
+            op(C, n->type->kind == T_INT ? BC_NEG_INT : n->type->kind == T_DURATION ? BC_DUR_NEG : BC_NEG_DEC);
+        break;
+    case N_BINARY:
+        emit_binary(C, n);
+        break;
+    case N_IF: {
+        emit(C, n->u.cond.cond);
+        uint32_t els = jump_if(C, false);
+        emit_as(C, n->u.cond.then, n->type);
+        uint32_t end = jump(C, BC_JUMP);
+        adjust(C, 1, 0);
+        patch(C, els);
+        emit_as(C, n->u.cond.els, n->type);
+        patch(C, end);
+        break;
+    }
+    case N_WHERE:
+        emit_where(C, n);
+        break;
+    case N_DURATION:
+        emit(C, n->u.dur.amount);
+        op_u8(C, BC_MAKE_DUR, (int)n->u.dur.unit);
+        break;
+    default:
+        cerror(C, n->span, "internal error: cannot compile a %s", node_kind_name(n->kind));
+        op(C, BC_NONE);
+        break;
+    }
+    C->cur_span = saved;
+}
+
+/* ---------------------------------------------------------------- chunks */
+
+static void chunk_begin(Compiler *C, int named_slots, Span span)
+{
+    C->code = NULL;
+    C->len = C->cap = 0;
+    C->spans = NULL;
+    C->nspans = C->spans_cap = 0;
+    C->depth = C->max_depth = 0;
+    C->next_slot = C->max_slot = named_slots;
+    C->nbases = 0;
+    C->label_at = UINT32_MAX;
+    C->last_op = UINT32_MAX;
+    C->cur_span = span;
+}
+
+static uint32_t chunk_end(Compiler *C, const char *name, int nparams)
+{
+    Program *p = C->prog;
+    Chunk *ch = &p->chunks[p->nchunks];
+    ch->name = name;
+    ch->code = C->code ? C->code : rg_alloc_atomic(1);
+    ch->len = C->len;
+    ch->spans = C->spans;
+    ch->nspans = C->nspans;
+    ch->nparams = (uint16_t)nparams;
+    ch->nlocals = (uint16_t)C->max_slot;
+    ch->max_stack = (uint16_t)(C->max_depth + 1);
+    if (C->len > MAX_CHUNK_BYTES)
+        cerror(C, C->cur_span, "%s compiles to more code than one chunk may hold", name);
+    return p->nchunks++;
+}
+
+static void compile_fn(Compiler *C, const Node *f)
+{
+    chunk_begin(C, f->u.fn.nslots, f->span);
+    C->bases[C->nbases++] = (Base){f, 0};
+    for (size_t i = 0; i < f->u.fn.lets.len; i++) {
+        const Node *l = f->u.fn.lets.items[i];
+        emit_as(C, l->u.let.value, l->u.let.sym->type);
+        op_u8(C, BC_STORE, slot_of(C, l->u.let.sym));
+    }
+    emit_as(C, f->u.fn.body, f->u.fn.sym ? f->u.fn.sym->type : NULL);
+    op(C, BC_RETURN);
+    chunk_end(C, f->u.fn.name.name, (int)f->u.fn.params.len);
+}
+
+static void add_rule(Compiler *C, uint32_t rule)
+{
+    DecisionInfo *d = C->dinfo;
+    for (uint32_t i = 0; i < d->nrules; i++)
+        if (d->rules[i] == rule)
+            return;
+    uint32_t *r = rg_alloc_atomic((d->nrules + 1) * sizeof *r);
+    if (d->nrules)
+        memcpy(r, d->rules, d->nrules * sizeof *r);
+    r[d->nrules++] = rule;
+    d->rules = r;
+}
+
+static void compile_rule(Compiler *C, const Node *r)
+{
+    Span saved = span_enter(C, r);
+    uint32_t rule = (uint32_t)r->u.rule.index;
+    add_rule(C, rule);
+    if (r->u.rule.each.name) {
+        int it = temp(C, 2);
+        emit(C, r->u.rule.each_list);
+        op_u8(C, BC_ITER_INIT, it);
+        uint32_t loop = here(C);
+        uint32_t done = iter(C, it);
+        op_u8(C, BC_STORE, slot_of(C, r->u.rule.each_sym));
+        emit(C, r->u.rule.cond);
+        uint32_t ok = jump_if(C, true);
+        put_i32(C->code + ok, (int32_t)loop - (int32_t)(ok + 4));
+        emit(C, r->u.rule.message);
+        op_u16(C, BC_FAIL, rule);
+        jump_back(C, BC_JUMP, loop);
+        patch(C, done);
+    } else {
+        emit(C, r->u.rule.cond);
+        uint32_t ok = jump_if(C, true);
+        emit(C, r->u.rule.message);
+        op_u16(C, BC_FAIL, rule);
+        if (r->u.rule.severity == SEV_GUARD) {
+            uint32_t at = jump(C, BC_JUMP);
+            if (C->nguard == C->guard_cap) {
+                size_t cap = C->guard_cap ? C->guard_cap * 2 : 8;
+                uint32_t *g = rg_alloc_atomic(cap * sizeof *g);
+                if (C->nguard)
+                    memcpy(g, C->guard_patches, C->nguard * sizeof *g);
+                C->guard_patches = g;
+                C->guard_cap = cap;
+            }
+            C->guard_patches[C->nguard++] = at;
+        }
+        patch(C, ok);
+    }
+    C->cur_span = saved;
+}
+
+/* The statements of a decision body other than fields and the outcome. */
+static void compile_body(Compiler *C, const Node *d)
+{
+    const NodeList *body = &d->u.decision.body;
+    for (size_t i = 0; i < body->len; i++) {
+        const Node *s = body->items[i];
+        switch (s->kind) {
+        case N_LET:
+            emit_as(C, s->u.let.value, s->u.let.sym->type);
+            op_u8(C, BC_STORE, slot_of(C, s->u.let.sym));
+            break;
+        case N_RULE:
+            compile_rule(C, s);
+            break;
+        case N_INCLUDE: {
+            const Node *t = s->u.include.target;
+            if (C->nbases == MAX_INCLUDE_DEPTH) {
+                cerror(C, s->span, "decisions include each other more than %s levels deep", "32");
+                break;
+            }
+            int base = temp(C, t->u.decision.nslots);
+            C->bases[C->nbases++] = (Base){t, base};
+            emit_as(C, s->u.include.arg, t->u.decision.subject_sym->type);
+            op_u8(C, BC_STORE, slot_of(C, t->u.decision.subject_sym));
+            /* A failed guard inside the included decision skips the rest of
+             * it, not the rest of the includer. */
+            size_t outer = C->nguard;
+            compile_body(C, t);
+            for (size_t g = outer; g < C->nguard; g++)
+                patch(C, C->guard_patches[g]);
+            C->nguard = outer;
+            C->nbases--;
+            break;
+        }
+        default:
+            break;
+        }
+    }
+}
+
+static void compile_decision(Compiler *C, const Node *d, DecisionInfo *info)
+{
+    C->dinfo = info;
+    info->name = d->u.decision.name.name;
+    info->span = d->u.decision.name.span;
+    info->root = checked_is_root(C->checked, d);
+    info->source = -1;
+    info->over_chunk = -1;
+
+    const Node *over = d->u.decision.over;
+    const Node *filter = NULL;
+    const Node *base = over->kind == N_WHERE ? over->u.where.list : over;
+    int src = source_index_of(base);
+    if (src >= 0) {
+        info->source = src;
+        if (over->kind == N_WHERE)
+            filter = over->u.where.pred;
+    } else {
+        chunk_begin(C, d->u.decision.nslots, over->span);
+        C->bases[C->nbases++] = (Base){d, 0};
+        emit(C, over);
+        op(C, BC_RETURN);
+        info->over_chunk = (int)chunk_end(C, rg_sprintf("%s (list)", info->name), 0);
+    }
+
+    chunk_begin(C, d->u.decision.nslots, d->span);
+    C->bases[C->nbases++] = (Base){d, 0};
+    C->nguard = 0;
+    int subj = slot_of(C, d->u.decision.subject_sym);
+    info->subject_slot = (uint8_t)subj;
+    if (filter) {
+        op_u8(C, BC_LOAD, subj);
+        emit_lambda_body(C, filter);
+        uint32_t keep = jump_if(C, true);
+        op(C, BC_SKIP);
+        patch(C, keep);
+    }
+    if (d->u.decision.id) {
+        emit(C, d->u.decision.id);
+    } else if (src >= 0 && C->prog->sources[src]->key_field >= 0) {
+        op(C, BC_LOCAL_FIELD);
+        byte(C, subj);
+        byte(C, C->prog->sources[src]->key_field);
+    } else {
+        op(C, BC_NONE);
+    }
+    op(C, BC_SET_KEY);
+
+    compile_body(C, d);
+    for (size_t g = 0; g < C->nguard; g++)
+        patch(C, C->guard_patches[g]);
+    C->nguard = 0;
+
+    /* Epilogue: fields, then the outcome. */
+    const NodeList *body = &d->u.decision.body;
+    size_t nfields = 0;
+    for (size_t i = 0; i < body->len; i++)
+        if (body->items[i]->kind == N_OUT_FIELD)
+            nfields++;
+    info->fields = rg_alloc((nfields ? nfields : 1) * sizeof *info->fields);
+    for (size_t i = 0; i < body->len; i++) {
+        const Node *s = body->items[i];
+        if (s->kind == N_OUT_FIELD) {
+            if (info->nfields == MAX_U8) {
+                cerror(C, s->span, "a decision has at most %s output fields", "255");
+                break;
+            }
+            emit(C, s->u.out_field.value);
+            op_u8(C, BC_EMIT, (int)info->nfields);
+            info->fields[info->nfields++] = s->u.out_field.name.name;
+        }
+        if (s->kind == N_OUTCOME) {
+            const NodeList *arms = &s->u.outcome.arms;
+            info->words = rg_alloc(arms->len * sizeof *info->words);
+            info->nwords = (uint32_t)arms->len;
+            for (size_t k = 0; k < arms->len; k++)
+                info->words[k] = arms->items[k]->u.arm.word.name;
+        }
+    }
+    for (size_t i = 0; i < body->len; i++) {
+        const Node *s = body->items[i];
+        if (s->kind != N_OUTCOME)
+            continue;
+        const NodeList *arms = &s->u.outcome.arms;
+        uint32_t ends[256];
+        size_t nends = 0;
+        for (size_t k = 0; k < arms->len; k++) {
+            const Node *a = arms->items[k];
+            C->cur_span = a->span;
+            if (!a->u.arm.cond) {
+                op_u16(C, BC_OUTCOME, (uint32_t)k);
+                break;
+            }
+            emit(C, a->u.arm.cond);
+            uint32_t next = jump_if(C, false);
+            op_u16(C, BC_OUTCOME, (uint32_t)k);
+            if (nends < 256)
+                ends[nends++] = jump(C, BC_JUMP);
+            patch(C, next);
+        }
+        for (size_t k = 0; k < nends; k++)
+            patch(C, ends[k]);
+        break;
+    }
+    op(C, BC_HALT);
+    info->chunk = chunk_end(C, info->name, 0);
+}
+
+Program *compile_program(const Checked *checked, DiagList *diags)
+{
+    Compiler *C = rg_alloc(sizeof *C);
+    C->checked = checked;
+    C->diags = diags;
+    Program *p = rg_alloc(sizeof *p);
+    C->prog = p;
+    p->files = checked->files;
+    p->sources = checked->sources;
+    p->nsources = (uint32_t)checked->nsources;
+    p->uses = rg_alloc((p->nsources ? p->nsources : 1) * sizeof *p->uses);
+    size_t max_chunks = checked->nfns + 2 * checked->ndecisions + 1;
+    p->chunks = rg_alloc(max_chunks * sizeof *p->chunks);
+
+    p->rules = rg_alloc((checked->nrules ? checked->nrules : 1) * sizeof *p->rules);
+    p->nrules = (uint32_t)checked->nrules;
+    for (size_t i = 0; i < checked->nrules; i++) {
+        const Node *r = checked->rules[i];
+        RuleInfo *ri = &p->rules[i];
+        ri->ref = r->u.rule.ref.name;
+        ri->severity = r->u.rule.severity;
+        ri->span = r->span;
+    }
+    for (size_t i = 0; i < checked->nfns; i++)
+        compile_fn(C, checked->fns[i]);
+    p->decisions = rg_alloc((checked->ndecisions ? checked->ndecisions : 1) * sizeof *p->decisions);
+    for (size_t i = 0; i < checked->ndecisions; i++) {
+        const Node *d = checked->decisions[i];
+        for (size_t k = 0; k < d->u.decision.body.len; k++) {
+            const Node *s = d->u.decision.body.items[k];
+            if (s->kind == N_RULE)
+                p->rules[s->u.rule.index].decision = d->u.decision.name.name;
+        }
+        compile_decision(C, d, &p->decisions[p->ndecisions++]);
+    }
+    if (C->failed)
+        return NULL;
+    return p;
+}
+
+Span chunk_span_at(const Chunk *c, uint32_t pc)
+{
+    Span s = {0, 0, 0};
+    size_t lo = 0, hi = c->nspans;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (c->spans[mid].pc <= pc) {
+            s = c->spans[mid].span;
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    return s;
+}
+
+int program_decision(const Program *p, const char *name)
+{
+    for (uint32_t i = 0; i < p->ndecisions; i++)
+        if (strcmp(p->decisions[i].name, name) == 0)
+            return (int)i;
+    return -1;
+}

@@ -1,0 +1,250 @@
+/*
+ * diag.c — line tables and the diagnostic printer shared by every stage.
+ */
+#include "diag.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "text.h"
+
+SourceSet *sources_new(void)
+{
+    return rg_alloc(sizeof(SourceSet));
+}
+
+uint32_t sources_add(SourceSet *set, const char *path, const char *text, size_t len)
+{
+    SourceFile *f = rg_alloc(sizeof *f);
+    f->path = path;
+    f->text = text;
+    f->len = len;
+    size_t n = 1;
+    for (size_t i = 0; i < len; i++)
+        if (text[i] == '\n')
+            n++;
+    f->line_starts = rg_alloc_atomic(n * sizeof(uint32_t));
+    f->nlines = n;
+    size_t k = 0;
+    f->line_starts[k++] = 0;
+    for (size_t i = 0; i < len; i++)
+        if (text[i] == '\n')
+            f->line_starts[k++] = (uint32_t)(i + 1);
+    SourceFile **files = rg_alloc((set->count + 1) * sizeof *files);
+    if (set->count)
+        memcpy(files, set->files, set->count * sizeof *files);
+    files[set->count] = f;
+    set->files = files;
+    set->count++;
+    return set->count;
+}
+
+const SourceFile *sources_get(const SourceSet *set, uint32_t file)
+{
+    if (!set || file == 0 || file > set->count)
+        return NULL;
+    return set->files[file - 1];
+}
+
+/* Index of the line holding offset: the last line start <= offset. */
+static size_t line_index(const SourceFile *f, uint32_t offset)
+{
+    size_t lo = 0, hi = f->nlines;
+    while (hi - lo > 1) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (f->line_starts[mid] <= offset)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+void sources_position(const SourceSet *set, uint32_t file, uint32_t offset, long *line, long *col)
+{
+    const SourceFile *f = sources_get(set, file);
+    if (!f) {
+        *line = 0;
+        *col = 0;
+        return;
+    }
+    if (offset > f->len)
+        offset = (uint32_t)f->len;
+    size_t li = line_index(f, offset);
+    *line = (long)li + 1;
+    *col = (long)text_column(f->text + f->line_starts[li], offset - f->line_starts[li]);
+}
+
+DiagList *diags_new(const SourceSet *sources)
+{
+    DiagList *d = rg_alloc(sizeof *d);
+    d->sources = sources;
+    return d;
+}
+
+static void add(DiagList *d, DiagLevel level, Span span, const char *fmt, va_list ap)
+{
+    if (level == DIAG_ERROR)
+        d->errors++;
+    else
+        d->warnings++;
+    if (d->count >= DIAG_MAX_KEPT) {
+        d->dropped++;
+        return;
+    }
+    if (d->count == d->cap) {
+        size_t cap = d->cap ? d->cap * 2 : 8;
+        Diagnostic *items = rg_alloc(cap * sizeof *items);
+        if (d->count)
+            memcpy(items, d->items, d->count * sizeof *items);
+        d->items = items;
+        d->cap = cap;
+    }
+    RgBuf b;
+    buf_init(&b);
+    buf_vprintf(&b, fmt, ap);
+    Diagnostic *g = &d->items[d->count++];
+    g->level = level;
+    g->span = span;
+    g->message = buf_dup(&b);
+    g->hint = NULL;
+}
+
+void diag_error(DiagList *d, Span span, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    add(d, DIAG_ERROR, span, fmt, ap);
+    va_end(ap);
+}
+
+void diag_warning(DiagList *d, Span span, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    add(d, DIAG_WARNING, span, fmt, ap);
+    va_end(ap);
+}
+
+void diag_hint(DiagList *d, const char *fmt, ...)
+{
+    if (d->count == 0 || d->dropped)
+        return;
+    RgBuf b;
+    buf_init(&b);
+    va_list ap;
+    va_start(ap, fmt);
+    buf_vprintf(&b, fmt, ap);
+    va_end(ap);
+    d->items[d->count - 1].hint = buf_dup(&b);
+}
+
+void diags_sort(DiagList *d)
+{
+    /* Insertion sort: stable, and lists are short (at most DIAG_MAX_KEPT). */
+    for (size_t i = 1; i < d->count; i++) {
+        Diagnostic g = d->items[i];
+        size_t j = i;
+        while (j > 0) {
+            Diagnostic *p = &d->items[j - 1];
+            if (p->span.file < g.span.file ||
+                (p->span.file == g.span.file && p->span.start <= g.span.start))
+                break;
+            d->items[j] = *p;
+            j--;
+        }
+        d->items[j] = g;
+    }
+}
+
+void diag_location(const SourceSet *set, Span span, RgBuf *out)
+{
+    const SourceFile *f = sources_get(set, span.file);
+    if (!f)
+        return;
+    long line, col;
+    sources_position(set, span.file, span.start, &line, &col);
+    buf_printf(out, "%s:%ld:%ld", f->path, line, col);
+}
+
+/* Width of a line-number gutter. */
+static int digits(long n)
+{
+    int k = 1;
+    while (n >= 10) {
+        n /= 10;
+        k++;
+    }
+    return k;
+}
+
+void diag_render(const DiagList *d, const Diagnostic *g, RgBuf *out)
+{
+    const char *level = g->level == DIAG_ERROR ? "error" : "warning";
+    const SourceFile *f = sources_get(d->sources, g->span.file);
+    if (!f) {
+        buf_printf(out, "%s: %s\n", level, g->message);
+        if (g->hint)
+            buf_printf(out, "  = hint: %s\n", g->hint);
+        return;
+    }
+    long line, col;
+    sources_position(d->sources, g->span.file, g->span.start, &line, &col);
+    buf_printf(out, "%s:%ld:%ld: %s: %s\n", f->path, line, col, level, g->message);
+
+    uint32_t start = g->span.start > f->len ? (uint32_t)f->len : g->span.start;
+    size_t li = line_index(f, start);
+    const char *ls = f->text + f->line_starts[li];
+    const char *le = ls;
+    const char *end = f->text + f->len;
+    while (le < end && *le != '\n')
+        le++;
+    size_t line_len = (size_t)(le - ls);
+    if (line_len && ls[line_len - 1] == '\r')
+        line_len--;
+    /* A line that is not valid UTF-8 (reported by the scanner) or absurdly
+     * long is not echoed: the location already says where. */
+    if (line_len > 400 || !text_valid_utf8(ls, line_len, NULL)) {
+        if (g->hint)
+            buf_printf(out, "  = hint: %s\n", g->hint);
+        return;
+    }
+    int w = digits(line);
+    buf_printf(out, " %*ld | ", w, line);
+    for (size_t i = 0; i < line_len; i++)
+        buf_addc(out, ls[i] == '\t' ? ' ' : ls[i]);
+    buf_addc(out, '\n');
+    buf_printf(out, " %*s | ", w, "");
+    long from = col;
+    uint32_t line_end = f->line_starts[li] + (uint32_t)line_len;
+    uint32_t span_end = g->span.end > line_end ? line_end : g->span.end;
+    if (span_end < start)
+        span_end = start;
+    long to = (long)text_column(ls, span_end - f->line_starts[li]);
+    if (to <= from)
+        to = from + 1;
+    for (long c = 1; c < from; c++)
+        buf_addc(out, ' ');
+    for (long c = from; c < to; c++)
+        buf_addc(out, '^');
+    buf_addc(out, '\n');
+    if (g->hint)
+        buf_printf(out, " %*s = hint: %s\n", w, "", g->hint);
+}
+
+Span span_join(Span a, Span b)
+{
+    if (a.file == 0)
+        return b;
+    if (b.file == 0 || b.file != a.file)
+        return a;
+    Span s = a;
+    if (b.start < s.start)
+        s.start = b.start;
+    if (b.end > s.end)
+        s.end = b.end;
+    return s;
+}

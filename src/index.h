@@ -1,0 +1,44 @@
+/*
+ * index.h — hash indexes over the records of a loaded source, and the set
+ * of loaded sources a run evaluates against.
+ *
+ * A lookup by key (vardcentraler[id]) and a selection on a field
+ * (personal where .arbetsplats == vc.hsa_id) each cost one hash probe, so a
+ * batch stays linear in the size of its input instead of scanning a source
+ * per record.
+ */
+#ifndef REGEL_INDEX_H
+#define REGEL_INDEX_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "value.h"
+
+typedef struct ValueIndex ValueIndex;
+
+/* Index of records (a list of record values) on field `field`; equality
+ * is value_equal (1 and 1.0 are one key). */
+ValueIndex *vindex_build(const List *records, int field);
+/* The records whose field equals key, in source order; an empty list when
+ * there are none. Never NULL. */
+const List *vindex_get(const ValueIndex *ix, Value key);
+/* An empty index, for adding one value per key. */
+ValueIndex *vindex_new(void);
+/* Adds value under key unless the key is there already; then returns
+ * false and stores the value that came first in *first. */
+bool vindex_add_unique(ValueIndex *ix, Value key, Value value, Value *first);
+
+typedef struct SourceData {
+    List *records;          /* every valid record, first of each key only */
+    ValueIndex *by_key;     /* NULL when the source has no key */
+    ValueIndex **by_field;  /* by field slot; NULL entries where not needed */
+    bool loaded;
+} SourceData;
+
+typedef struct DataSet {
+    uint32_t nsources;
+    SourceData *sources;
+} DataSet;
+
+#endif

@@ -1,0 +1,29 @@
+/*
+ * output.h — decision lines in the formats a run can write.
+ *
+ * JSON Lines is the contract (DECISIONS.md "Output"): one object per
+ * decision and key, fields in the order decision, id, outcome, reasons,
+ * then the decision's extra fields in declaration order. The table is for
+ * people at a terminal; CSV is for spreadsheets.
+ */
+#ifndef REGEL_OUTPUT_H
+#define REGEL_OUTPUT_H
+
+#include "buf.h"
+#include "program.h"
+#include "vm.h"
+
+typedef enum OutputFormat { OUT_JSONL, OUT_TABLE, OUT_CSV } OutputFormat;
+
+/* The outcome word of a decision that failed with an evaluation error. */
+#define OUTCOME_ERROR "fel"
+
+/* Appends the line(s) for one verdict. */
+void output_verdict(RgBuf *b, OutputFormat f, const Program *p, const DecisionInfo *d, const Verdict *v);
+/* Appends the line for a subject whose evaluation failed: outcome "fel"
+ * with the error (and where in the policy it happened) as its reason. */
+void output_failure(RgBuf *b, OutputFormat f, const DecisionInfo *d, Value key, const char *error);
+/* Table: the heading before a decision's lines; CSV: the header row once. */
+void output_begin_decision(RgBuf *b, OutputFormat f, const DecisionInfo *d, bool first);
+
+#endif

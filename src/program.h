@@ -1,0 +1,86 @@
+/*
+ * program.h — a compiled policy: bytecode chunks, constants, and the tables
+ * of rules, decisions and sources that the VM and the runner read.
+ *
+ * A Program is immutable once the compiler returns it, so threads can share
+ * it; everything that changes during evaluation lives in a VM context.
+ */
+#ifndef REGEL_PROGRAM_H
+#define REGEL_PROGRAM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ast.h"
+#include "diag.h"
+#include "types.h"
+#include "value.h"
+
+/* The span of the instructions from pc on (until the next run). */
+typedef struct SpanRun {
+    uint32_t pc;
+    Span span;
+} SpanRun;
+
+typedef struct Chunk {
+    const char *name;
+    uint8_t *code;
+    uint32_t len;
+    SpanRun *spans;
+    uint32_t nspans;
+    uint16_t nparams;
+    uint16_t nlocals;   /* parameters included */
+    uint16_t max_stack; /* deepest operand stack above the locals */
+} Chunk;
+
+typedef struct RuleInfo {
+    const char *ref;
+    Severity severity;
+    const char *decision; /* where it is written */
+    Span span;
+} RuleInfo;
+
+typedef struct DecisionInfo {
+    const char *name;
+    Span span;
+    uint32_t chunk;     /* runs once per subject; local `subject_slot` holds it */
+    int source;         /* the source it runs over, or -1 */
+    int over_chunk;     /* when it runs over a computed list: the chunk giving it, else -1 */
+    uint8_t subject_slot;
+    const char **words; /* outcome words */
+    uint32_t nwords;
+    const char **fields;/* extra output fields, in order */
+    uint32_t nfields;
+    uint32_t *rules;    /* every rule it can report (own and included), in order */
+    uint32_t nrules;
+    bool root;          /* declared in a file the user named */
+} DecisionInfo;
+
+typedef struct SourceUse {
+    bool whole;           /* read as a list or looked up: load every record */
+    int *indexed_fields;  /* fields selected on with where .f == x */
+    uint32_t nindexed;
+} SourceUse;
+
+typedef struct Program {
+    const SourceSet *files;
+    Value *consts;
+    uint32_t nconsts;
+    Chunk *chunks;
+    uint32_t nchunks;
+    RuleInfo *rules;
+    uint32_t nrules;
+    DecisionInfo *decisions;
+    uint32_t ndecisions;
+    SourceSpec **sources;
+    SourceUse *uses;      /* by source */
+    uint32_t nsources;
+} Program;
+
+/* The span of the instruction at pc in chunk c. */
+Span chunk_span_at(const Chunk *c, uint32_t pc);
+/* The decision called name, or -1. */
+int program_decision(const Program *p, const char *name);
+
+#endif

@@ -1,0 +1,160 @@
+/*
+ * regel.h — the public C API of regel, a rules engine for policies written
+ * in the regel language.
+ *
+ * Everything a host needs goes through this header; every symbol it names
+ * starts with regel_ and nothing else is exported from libregel.so.
+ *
+ * Conventions
+ *  - Functions that can fail return a regel_status; REGEL_OK is 0. The
+ *    other values are also the exit statuses of the `regel` command.
+ *  - Handles are opaque. A compiled regel_program is immutable: several
+ *    threads may run it at once.
+ *  - The library never prints. Diagnostics reach the host through the
+ *    callback it passes; problems found while running through the report
+ *    callback of regel_run_options.
+ *  - The library never exits or aborts on bad input or exhausted memory;
+ *    running out of memory returns REGEL_ERR_NOMEM.
+ *  - Memory for handles is owned by the library until freed with the
+ *    matching _free function. Strings handed to callbacks live only for the
+ *    duration of the call. Strings returned by regel_disassemble are the
+ *    caller's to free with regel_free.
+ *
+ * Typical use:
+ *
+ *     regel_program *p;
+ *     const char *files[] = {"policies/"};
+ *     if (regel_compile_files(files, 1, print_diag, NULL, &p) != REGEL_OK) ...
+ *     regel_run_options o;
+ *     regel_run_options_init(&o);
+ *     o.data_dir = "exports";
+ *     regel_run_summary s;
+ *     regel_status st = regel_run(p, &o, &s);
+ *     regel_program_free(p);
+ */
+#ifndef REGEL_H
+#define REGEL_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define REGEL_VERSION_MAJOR 0
+#define REGEL_VERSION_MINOR 1
+#define REGEL_VERSION_PATCH 0
+#define REGEL_VERSION_STRING "0.1.0"
+
+#if defined(__GNUC__)
+#define REGEL_API __attribute__((visibility("default")))
+#else
+#define REGEL_API
+#endif
+
+typedef enum regel_status {
+    REGEL_OK = 0,
+    REGEL_ERR_USAGE = 2,  /* a bad argument (an unknown decision, a malformed date) */
+    REGEL_ERR_POLICY = 3, /* the policy has errors; they were given to the diagnostic callback */
+    REGEL_ERR_DATA = 4,   /* an export is missing or invalid; reported through the report callback */
+    REGEL_ERR_EVAL = 5,   /* some decisions failed with an error; their lines say "fel" */
+    REGEL_ERR_OUTPUT = 6, /* the write callback failed */
+    REGEL_ERR_NOMEM = 7,  /* memory ran out */
+} regel_status;
+
+/* The library's version as "major.minor.patch". */
+REGEL_API const char *regel_version(void);
+
+/* ------------------------------------------------------------ diagnostics */
+
+typedef enum regel_level { REGEL_LEVEL_ERROR, REGEL_LEVEL_WARNING } regel_level;
+
+typedef struct regel_diagnostic {
+    regel_level level;
+    const char *file;    /* NULL when the problem is not in a file */
+    long line, column;   /* 1-based; column counts characters */
+    long end_line, end_column; /* where the marked text ends (exclusive) */
+    const char *message; /* "unknown field 'listade_invanare' of Vardcentral" */
+    const char *hint;    /* NULL, or a suggestion such as "did you mean 'listade'?" */
+    const char *text;    /* the whole report: location, message, source line, caret, hint */
+} regel_diagnostic;
+
+typedef void (*regel_diagnostic_fn)(void *ctx, const regel_diagnostic *d);
+
+/* ------------------------------------------------------------ compiling */
+
+typedef struct regel_program regel_program;
+
+/* Compiles policy files. A folder stands for the .regel files directly in
+ * it, in name order. Every diagnostic (errors and warnings, sorted by
+ * file and position) goes to on_diag, which may be NULL. On REGEL_OK,
+ * *out is the program; otherwise *out is NULL. */
+REGEL_API regel_status regel_compile_files(const char *const *paths, size_t npaths, regel_diagnostic_fn on_diag,
+                                           void *ctx, regel_program **out);
+/* Compiles policy text; `name` is the file name used in diagnostics and
+ * `import` of a bare name looks in the stdlib only. */
+REGEL_API regel_status regel_compile_string(const char *name, const char *text, size_t len,
+                                            regel_diagnostic_fn on_diag, void *ctx, regel_program **out);
+REGEL_API void regel_program_free(regel_program *p);
+
+/* The decisions of a program, in the order a run writes them. */
+REGEL_API size_t regel_decision_count(const regel_program *p);
+REGEL_API const char *regel_decision_name(const regel_program *p, size_t i);
+
+/* The bytecode as text, for all chunks or those of one decision; NULL when
+ * there is no such decision or memory ran out. Free with regel_free. */
+REGEL_API char *regel_disassemble(const regel_program *p, const char *decision);
+REGEL_API void regel_free(void *p);
+
+/* ------------------------------------------------------------ running */
+
+typedef enum regel_format { REGEL_FORMAT_JSONL, REGEL_FORMAT_TABLE, REGEL_FORMAT_CSV } regel_format;
+
+typedef enum regel_on_invalid {
+    REGEL_INVALID_AS_POLICY, /* each source as its policy says (`invalid: skip`), else stop */
+    REGEL_INVALID_FAIL,      /* stop the run (REGEL_ERR_DATA) after reporting */
+    REGEL_INVALID_SKIP,      /* report the record, leave it out, go on */
+} regel_on_invalid;
+
+typedef struct regel_limits {
+    unsigned long long max_steps;  /* instructions per decision and subject; 0: no limit */
+    unsigned long long max_memory; /* bytes allocated per decision and subject */
+    unsigned max_depth;            /* nested function calls */
+} regel_limits;
+
+REGEL_API regel_limits regel_default_limits(void);
+
+typedef struct regel_run_options {
+    const char *data_dir;            /* where the export files are; "." when NULL */
+    const char *const *decisions;    /* names of the decisions to run; NULL: all */
+    size_t ndecisions;
+    const char *today;               /* "YYYY-MM-DD"; NULL: the machine's date */
+    regel_format format;
+    regel_on_invalid on_invalid;
+    regel_limits limits;
+    /* Receives the output; returns 0 on success. NULL writes to stdout. */
+    int (*write)(void *ctx, const char *data, size_t n);
+    void *write_ctx;
+    /* Receives one line per problem found while running (an invalid
+     * record, a decision that failed); may be NULL. */
+    void (*report)(void *ctx, const char *line);
+    void *report_ctx;
+} regel_run_options;
+
+REGEL_API void regel_run_options_init(regel_run_options *o);
+
+typedef struct regel_run_summary {
+    unsigned long long read;    /* records read from the exports */
+    unsigned long long decided; /* lines written with an outcome */
+    unsigned long long failed;  /* lines written with the outcome fel */
+    unsigned long long invalid; /* records reported as invalid and left out */
+} regel_run_summary;
+
+/* Runs the program's decisions over the exports in o->data_dir. */
+REGEL_API regel_status regel_run(const regel_program *p, const regel_run_options *o, regel_run_summary *s);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,301 @@
+/*
+ * run.c — batch evaluation.
+ */
+#include "run.h"
+
+#include <string.h>
+
+#include "alloc.h"
+#include "index.h"
+#include "records.h"
+
+typedef struct Runner {
+    const Program *p;
+    const RunOptions *o;
+    RunSummary *s;
+    DataSet data;
+    Vm *vm;
+    RgBuf out;
+    bool *invalid_reported; /* per source: its invalid records were reported already */
+    bool output_failed;
+} Runner;
+
+static void report(Runner *r, const char *line)
+{
+    if (r->o->report)
+        r->o->report(r->o->report_ctx, line);
+}
+
+static OnInvalid policy_for(Runner *r, const SourceSpec *spec)
+{
+    if (r->o->on_invalid != INVALID_DEFAULT)
+        return r->o->on_invalid;
+    return spec->on_invalid != INVALID_DEFAULT ? spec->on_invalid : INVALID_FAIL;
+}
+
+static const char *path_of(Runner *r, const SourceSpec *spec)
+{
+    const char *dir = r->o->data_dir ? r->o->data_dir : ".";
+    return rg_sprintf("%s/%s", dir, spec->file);
+}
+
+static void flush(Runner *r)
+{
+    if (r->out.len && !r->output_failed) {
+        if (!r->o->write(r->o->write_ctx, r->out.data, r->out.len))
+            r->output_failed = true;
+    }
+    buf_clear(&r->out);
+}
+
+/* Tracks one file's invalid records: reports the first few, counts all. */
+typedef struct Problems {
+    uint64_t count;
+    bool quiet; /* already reported in an earlier pass over the file */
+} Problems;
+
+static void invalid_record(Runner *r, Problems *pr, const char *msg)
+{
+    pr->count++;
+    if (pr->quiet)
+        return;
+    r->s->invalid++;
+    if (pr->count <= RUN_MAX_REPORTED)
+        report(r, msg);
+}
+
+static void finish_problems(Runner *r, Problems *pr, const char *path)
+{
+    if (!pr->quiet && pr->count > RUN_MAX_REPORTED)
+        report(r, rg_sprintf("%s: %llu more invalid records not shown", path,
+                             (unsigned long long)(pr->count - RUN_MAX_REPORTED)));
+}
+
+/* Checks a record's key against the ones seen; reports a repeat. */
+static bool key_is_new(Runner *r, ValueIndex *keys, const SourceSpec *spec, const char *path, Value rec, Problems *pr)
+{
+    if (spec->key_field < 0)
+        return true;
+    Value key = rec.as.rec->slots[spec->key_field];
+    Value first;
+    if (vindex_add_unique(keys, key, val_int(rec.as.rec->line), &first))
+        return true;
+    RgBuf b;
+    buf_init(&b);
+    buf_printf(&b, "%s:%u: field \"%s\": the key ", path, rec.as.rec->line, spec->type->fields[spec->key_field].column);
+    value_render(&b, key);
+    buf_printf(&b, " was already used on line %lld; the first record counts", (long long)first.as.i);
+    invalid_record(r, pr, b.data);
+    return false;
+}
+
+static int load_source(Runner *r, uint32_t si)
+{
+    const SourceSpec *spec = r->p->sources[si];
+    const SourceUse *use = &r->p->uses[si];
+    SourceData *sd = &r->data.sources[si];
+    const char *path = path_of(r, spec);
+    const char *err;
+    RecordReader *rd = records_open(spec, path, &err);
+    if (!rd) {
+        report(r, err);
+        return RUN_DATA_ERROR;
+    }
+    ValueIndex *keys = spec->key_field >= 0 ? vindex_new() : NULL;
+    List *records = list_new(64);
+    Problems pr = {0, false};
+    int status = RUN_OK;
+    for (;;) {
+        Value rec;
+        RecordStatus st = records_next(rd, &rec);
+        if (st == REC_END)
+            break;
+        if (st == REC_FATAL) {
+            report(r, records_error(rd));
+            status = RUN_DATA_ERROR;
+            break;
+        }
+        r->s->read++;
+        if (st == REC_INVALID) {
+            invalid_record(r, &pr, records_error(rd));
+            continue;
+        }
+        if (keys && !key_is_new(r, keys, spec, path, rec, &pr))
+            continue;
+        records = list_push(records, rec);
+    }
+    records_close(rd);
+    finish_problems(r, &pr, path);
+    r->invalid_reported[si] = true;
+    if (status == RUN_OK && pr.count && policy_for(r, spec) == INVALID_FAIL)
+        status = RUN_DATA_ERROR;
+    sd->records = records;
+    sd->loaded = true;
+    if (spec->key_field >= 0)
+        sd->by_key = vindex_build(records, spec->key_field);
+    if (use->nindexed) {
+        sd->by_field = rg_alloc(spec->type->nfields * sizeof *sd->by_field);
+        for (uint32_t i = 0; i < use->nindexed; i++)
+            sd->by_field[use->indexed_fields[i]] = vindex_build(records, use->indexed_fields[i]);
+    }
+    return status;
+}
+
+/* Decides one subject and writes its line. */
+static void decide(Runner *r, uint32_t di, Value subject, Verdict *v)
+{
+    const DecisionInfo *d = &r->p->decisions[di];
+    if (!vm_decide(r->vm, di, subject, v)) {
+        RgBuf msg;
+        buf_init(&msg);
+        diag_location(r->p->files, vm_error_span(r->vm), &msg);
+        if (msg.len)
+            buf_adds(&msg, ": ");
+        buf_adds(&msg, vm_error(r->vm));
+        Value key = v->key; /* none when the error came before the key was known */
+        output_failure(&r->out, r->o->format, d, key, msg.data);
+        RgBuf rep;
+        buf_init(&rep);
+        buf_printf(&rep, "%s ", d->name);
+        if (key.tag == V_TEXT)
+            buf_add(&rep, key.as.s, key.aux);
+        buf_printf(&rep, ": evaluation failed: %s", msg.data);
+        report(r, rep.data);
+        r->s->failed++;
+    } else if (!v->skipped) {
+        output_verdict(&r->out, r->o->format, r->p, d, v);
+        r->s->decided++;
+    }
+    if (r->out.len > 64 * 1024)
+        flush(r);
+}
+
+static int stream_decision(Runner *r, uint32_t di, Verdict *v)
+{
+    const DecisionInfo *d = &r->p->decisions[di];
+    const SourceSpec *spec = r->p->sources[d->source];
+    const char *path = path_of(r, spec);
+    const char *err;
+    RecordReader *rd = records_open(spec, path, &err);
+    if (!rd) {
+        report(r, err);
+        return RUN_DATA_ERROR;
+    }
+    ValueIndex *keys = spec->key_field >= 0 ? vindex_new() : NULL;
+    Problems pr = {0, r->invalid_reported[d->source]};
+    bool fail_fast = policy_for(r, spec) == INVALID_FAIL;
+    int status = RUN_OK;
+    for (;;) {
+        Value rec;
+        RecordStatus st = records_next(rd, &rec);
+        if (st == REC_END)
+            break;
+        if (st == REC_FATAL) {
+            report(r, records_error(rd));
+            status = RUN_DATA_ERROR;
+            break;
+        }
+        if (!pr.quiet)
+            r->s->read++;
+        if (st == REC_INVALID || (keys && !key_is_new(r, keys, spec, path, rec, &pr))) {
+            if (st == REC_INVALID)
+                invalid_record(r, &pr, records_error(rd));
+            if (fail_fast) {
+                status = RUN_DATA_ERROR;
+                break;
+            }
+            continue;
+        }
+        decide(r, di, rec, v);
+        if (r->output_failed)
+            break;
+    }
+    records_close(rd);
+    finish_problems(r, &pr, path);
+    r->invalid_reported[d->source] = true;
+    return status;
+}
+
+static bool wanted(const RunOptions *o, const DecisionInfo *d)
+{
+    if (!o->decisions)
+        return d->root;
+    for (size_t i = 0; i < o->ndecisions; i++)
+        if (strcmp(o->decisions[i], d->name) == 0)
+            return true;
+    return false;
+}
+
+int run_batch(const Program *p, const RunOptions *o, RunSummary *s)
+{
+    memset(s, 0, sizeof *s);
+    Runner *r = rg_alloc(sizeof *r);
+    r->p = p;
+    r->o = o;
+    r->s = s;
+    buf_init(&r->out);
+    r->data.nsources = p->nsources;
+    r->data.sources = rg_alloc((p->nsources ? p->nsources : 1) * sizeof(SourceData));
+    r->invalid_reported = rg_alloc_atomic(p->nsources + 1);
+    memset(r->invalid_reported, 0, p->nsources + 1);
+
+    /* Every source needed as a whole is loaded before any decision runs, so
+     * that an invalid export stops the run before half the output exists. */
+    int status = RUN_OK;
+    for (uint32_t i = 0; i < p->nsources; i++) {
+        if (!p->uses[i].whole)
+            continue;
+        bool needed = false;
+        for (uint32_t k = 0; k < p->ndecisions && !needed; k++)
+            needed = wanted(o, &p->decisions[k]);
+        if (!needed)
+            continue;
+        int st = load_source(r, i);
+        if (st != RUN_OK)
+            status = st;
+    }
+    if (status != RUN_OK)
+        return status;
+
+    r->vm = vm_new(p, &r->data, o->today, o->limits);
+    bool first = true;
+    for (uint32_t di = 0; di < p->ndecisions && !r->output_failed; di++) {
+        const DecisionInfo *d = &p->decisions[di];
+        if (!wanted(o, d))
+            continue;
+        output_begin_decision(&r->out, o->format, d, first);
+        first = false;
+        Verdict v;
+        memset(&v, 0, sizeof v);
+        if (d->source >= 0 && !r->data.sources[d->source].loaded) {
+            int st = stream_decision(r, di, &v);
+            if (st != RUN_OK) {
+                flush(r);
+                return st;
+            }
+        } else if (d->source >= 0) {
+            const List *recs = r->data.sources[d->source].records;
+            for (uint32_t i = 0; i < recs->len && !r->output_failed; i++)
+                decide(r, di, recs->items[i], &v);
+        } else {
+            Value list;
+            if (!vm_eval(r->vm, (uint32_t)d->over_chunk, &list) || (list.tag != V_LIST && list.tag != V_SET)) {
+                RgBuf msg;
+                buf_init(&msg);
+                diag_location(p->files, vm_error_span(r->vm), &msg);
+                buf_printf(&msg, "%sthe list of decision %s could not be computed: %s", msg.len ? ": " : "", d->name,
+                           vm_error(r->vm) ? vm_error(r->vm) : "it is not a list");
+                report(r, msg.data);
+                s->failed++;
+                continue;
+            }
+            for (uint32_t i = 0; i < list.as.list->len && !r->output_failed; i++)
+                decide(r, di, list.as.list->items[i], &v);
+        }
+        flush(r);
+    }
+    flush(r);
+    if (r->output_failed)
+        return RUN_OUTPUT_ERROR;
+    return s->failed ? RUN_EVAL_ERROR : RUN_OK;
+}

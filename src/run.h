@@ -1,0 +1,56 @@
+/*
+ * run.h — batch runs: load the exports a program needs, run its decisions
+ * over them, and write one line per decision and key.
+ *
+ * Sources that the policy only walks as a decision's subject are streamed:
+ * read, decided and written one record at a time, so memory does not grow
+ * with the file. Sources it looks up or lists are loaded once and indexed.
+ */
+#ifndef REGEL_RUN_H
+#define REGEL_RUN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "output.h"
+#include "program.h"
+#include "vm.h"
+
+/* Exit statuses of a run, as the CLI returns them. */
+enum {
+    RUN_OK = 0,
+    RUN_DATA_ERROR = 4,  /* an export is missing, unreadable or has invalid records (when they stop the run) */
+    RUN_EVAL_ERROR = 5,  /* a decision failed with an error for some key (its line says fel) */
+    RUN_OUTPUT_ERROR = 6,/* the output could not be written */
+};
+
+/* How many invalid records of one file are reported one by one; the rest
+ * are counted. */
+#define RUN_MAX_REPORTED 100
+
+typedef struct RunOptions {
+    const char *data_dir;
+    const char *const *decisions; /* names to run; NULL runs every root decision */
+    size_t ndecisions;
+    Date today;
+    OutputFormat format;
+    OnInvalid on_invalid;         /* INVALID_DEFAULT: each source's own choice, else fail */
+    VmLimits limits;
+    /* Output lines go here; false means the sink failed (disk full). */
+    bool (*write)(void *ctx, const char *data, size_t n);
+    void *write_ctx;
+    /* One line per problem (invalid record, evaluation error). */
+    void (*report)(void *ctx, const char *line);
+    void *report_ctx;
+} RunOptions;
+
+typedef struct RunSummary {
+    uint64_t read;     /* records read from the exports */
+    uint64_t decided;  /* decision lines written with an outcome */
+    uint64_t failed;   /* decision lines written with outcome fel */
+    uint64_t invalid;  /* records reported as invalid and left out */
+} RunSummary;
+
+int run_batch(const Program *p, const RunOptions *o, RunSummary *s);
+
+#endif

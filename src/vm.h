@@ -1,0 +1,71 @@
+/*
+ * vm.h — the bytecode interpreter.
+ *
+ * A Vm is one evaluation context: a value stack and the limits of one
+ * evaluation. It reads a shared, immutable Program and DataSet, so each
+ * thread evaluates with its own Vm. Nothing it does can crash on bad
+ * bytecode or data: every failure becomes an error with the policy span
+ * where it happened.
+ */
+#ifndef REGEL_VM_H
+#define REGEL_VM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "index.h"
+#include "program.h"
+#include "value.h"
+
+/* Per evaluation of one decision for one subject. Ten million instructions
+ * is about a second of work: far beyond any real decision, and short
+ * enough that a runaway policy is stopped before anyone waits for it. */
+#define VM_DEFAULT_MAX_STEPS 10000000ULL
+/* Memory one evaluation may allocate; a decision needs kilobytes. */
+#define VM_DEFAULT_MAX_MEMORY (256ULL * 1024 * 1024)
+/* Nested function calls; policies cannot recurse, so this only bounds how
+ * long a chain of helper functions may be. */
+#define VM_DEFAULT_MAX_DEPTH 200
+
+typedef struct VmLimits {
+    uint64_t max_steps;
+    uint64_t max_memory;
+    uint32_t max_depth;
+} VmLimits;
+
+VmLimits vm_default_limits(void);
+
+typedef struct Reason {
+    uint32_t rule;
+    Value message;
+} Reason;
+
+/* What one decision concluded for one subject. */
+typedef struct Verdict {
+    bool skipped;       /* a `for x in src where ...` filter left it out */
+    Value key;          /* Text */
+    int word;           /* index in the decision's outcome words */
+    bool must_failed;
+    Reason *reasons;
+    uint32_t nreasons, reasons_cap;
+    Value *fields;      /* the decision's extra fields, in order */
+} Verdict;
+
+typedef struct Vm Vm;
+
+Vm *vm_new(const Program *p, const DataSet *data, Date today, VmLimits limits);
+
+/* Evaluates decision d for one subject. False on an error (vm_error);
+ * the verdict is then incomplete. The verdict's arrays are reused from
+ * call to call. */
+bool vm_decide(Vm *vm, uint32_t decision, Value subject, Verdict *v);
+/* Runs a chunk that takes no arguments and returns a value (the list a
+ * decision runs over). */
+bool vm_eval(Vm *vm, uint32_t chunk, Value *out);
+
+const char *vm_error(const Vm *vm);
+Span vm_error_span(const Vm *vm);
+/* Instructions executed by the last evaluation. */
+uint64_t vm_steps(const Vm *vm);
+
+#endif
