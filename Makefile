@@ -34,6 +34,14 @@ VERSION := 0.1.0
 SOVERSION := 0
 
 CC := gcc
+# V=1 shows the full commands.
+ifeq ($(V),1)
+  Q :=
+  say := @true
+else
+  Q := @
+  say := @printf '  %-7s %s\n'
+endif
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
         -Wno-unused-parameter
 # Generated scanner and parser: their code is not ours to tidy.
@@ -89,11 +97,13 @@ $(BUILD)/config.mk: Makefile
 # ---------------------------------------------------------------- build
 $(GEN)/parser.c $(GEN)/parser.h &: grammar/regel.y
 	@mkdir -p $(GEN)
-	bison -Wall -Werror --defines=$(GEN)/parser.h -o $(GEN)/parser.c $<
+	$(say) BISON $<
+	$(Q)bison -Wall -Werror --defines=$(GEN)/parser.h -o $(GEN)/parser.c $<
 
 $(GEN)/scanner.c $(GEN)/scanner.h &: grammar/regel.l
 	@mkdir -p $(GEN)
-	flex --header-file=$(GEN)/scanner.h -o $(GEN)/scanner.c $<
+	$(say) FLEX $<
+	$(Q)flex --header-file=$(GEN)/scanner.h -o $(GEN)/scanner.c $<
 
 # The stdlib is compiled into the binary so regel works from any folder.
 $(GEN)/stdlib_data.c: $(STDLIB) Makefile
@@ -115,30 +125,37 @@ $(GEN)/stdlib_data.c: $(STDLIB) Makefile
 
 $(BUILD)/obj/parser.o: $(GEN)/parser.c $(GEN)/scanner.h
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(GEN_WARN) -c $< -o $@
+	$(say) CC $<
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(GEN_WARN) -c $< -o $@
 
 $(BUILD)/obj/scanner.o: $(GEN)/scanner.c $(GEN)/parser.h
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(GEN_WARN) -c $< -o $@
+	$(say) CC $<
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(GEN_WARN) -c $< -o $@
 
 $(BUILD)/obj/stdlib_data.o: $(GEN)/stdlib_data.c
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -c $< -o $@
+	$(say) CC $<
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -c $< -o $@
 
 # Every object may include the generated headers.
 $(BUILD)/obj/%.o: src/%.c | $(GEN)/parser.h $(GEN)/scanner.h
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -c $< -o $@
+	$(say) CC $<
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -c $< -o $@
 
 $(LIBA): $(LIB_OBJ)
 	@rm -f $@
-	ar rcs $@ $^
+	$(say) AR $@
+	$(Q)ar rcs $@ $^
 
 $(LIBSO): $(LIB_OBJ)
-	$(CC) -shared -Wl,-soname,libregel.so.$(SOVERSION) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(say) LD $@
+	$(Q)$(CC) -shared -Wl,-soname,libregel.so.$(SOVERSION) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(REGEL): $(BUILD)/obj/main.o $(LIBA)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(say) LD $@
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 -include $(wildcard $(BUILD)/obj/*.d $(BUILD)/tests/*.d)
 
@@ -149,10 +166,12 @@ UNIT := $(BUILD)/tests/unit_tests
 
 $(BUILD)/tests/%.o: tests/unit/%.c | $(GEN)/parser.h $(GEN)/scanner.h
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) -DSOURCE_ROOT='"$(CURDIR)"' $(CFLAGS) $(WARN) -Wno-missing-prototypes -c $< -o $@
+	$(say) CC $<
+	$(Q)$(CC) $(CPPFLAGS) -DSOURCE_ROOT='"$(CURDIR)"' $(CFLAGS) $(WARN) -Wno-missing-prototypes -c $< -o $@
 
 $(UNIT): $(UNIT_OBJ) $(LIBA)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(CRITERION_LIBS)
+	$(say) LD $@
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(CRITERION_LIBS)
 
 # libgc and ASan both watch the stack; the collector's own blocks are not
 # collected in sanitizer builds, so leak reports would be noise.
@@ -160,13 +179,13 @@ export ASAN_OPTIONS := detect_stack_use_after_return=0:detect_leaks=0:abort_on_e
 export UBSAN_OPTIONS := print_stacktrace=1:halt_on_error=1
 
 unit: $(UNIT)
-	$(UNIT) --jobs 2
+	$(UNIT) --jobs 2 --short-filename
 
 golden: $(REGEL)
-	tests/golden/run $(REGEL)
+	@tests/golden/run $(REGEL)
 
 policy-test: $(REGEL)
-	tests/policies/run $(REGEL)
+	@tests/policies/run $(REGEL)
 
 test: all unit golden policy-test
 

@@ -448,6 +448,10 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner)
     Span where = *yypcontext_location(ctx);
     if (got == YYSYMBOL_YYEOF)
         st->incomplete = true;
+    /* The scanner already complained here; a second message would only
+     * repeat it in other words. */
+    if (st->last_error_at && st->last_error_at == where.start + 1)
+        return 0;
     enum { MAX_EXPECTED = 24 };
     yysymbol_kind_t expected[MAX_EXPECTED];
     int n = yypcontext_expected_tokens(ctx, expected, MAX_EXPECTED);

@@ -1387,7 +1387,14 @@ static const Type *check_binary(Checker *c, Node *n)
     }
     case OP_IN:
     case OP_NOT_IN: {
-        const Type *tb = check_expr(c, b, NULL);
+        /* A list literal of bare enum words learns its type from the left. */
+        const Type *tb;
+        if (b->kind == N_LIST) {
+            const Type *ta0 = check_expr(c, a, NULL);
+            tb = check_expr(c, b, is_error(ta0) ? NULL : type_list(type_strip(ta0)));
+        } else {
+            tb = check_expr(c, b, NULL);
+        }
         const Type *e = elem_of(tb);
         if (tb->kind == T_PERIOD) {
             check_expr(c, a, &type_date);
@@ -1399,7 +1406,7 @@ static const Type *check_binary(Checker *c, Node *n)
             check_expr(c, a, NULL);
             return err(n);
         }
-        const Type *ta = check_expr(c, a, e);
+        const Type *ta = a->type && b->kind == N_LIST ? a->type : check_expr(c, a, e);
         if (!comparable(ta, e)) {
             diag_error(c->diags, n->span, "%s cannot be looked for among %s", tname(ta), tname(tb));
             return err(n);

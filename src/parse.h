@@ -29,6 +29,9 @@ typedef struct ParseState {
     bool str_had_hole;
     int holes;                                   /* open interpolations */
     int hole_braces[PARSE_MAX_INTERP_NESTING];   /* '{' open in each */
+    uint32_t hole_start[PARSE_MAX_INTERP_NESTING]; /* where each opened */
+    int str_holes;     /* holes open when the current text began */
+    uint32_t last_error_at; /* offset of the scanner's last error + 1, 0 if none */
     NodeList comments;
     Node *module;
     bool incomplete;   /* the input ended where more was expected */
