@@ -59,6 +59,8 @@ typedef void *yyscan_t;
 static void rg_yyerror(Span *loc, yyscan_t scanner, const char *msg);
 static Ident id_of(const char *s, Span span) { return ident(s, span); }
 static Node *mk(NodeKind k, Span s) { return node_new(k, s); }
+/* The text a token covers, as written. */
+static const char *source_text(const ParseState *st, Span s) { return rg_strndup(st->text + s.start, s.end - s.start); }
 }
 
 %union {
@@ -93,7 +95,7 @@ static Node *mk(NodeKind k, Span s) { return node_new(k, s); }
 %type <list> decls rec_fields words options option_list params param_list stmts lets
 %type <list> arms args arg_list exprs expr_list holes type_args
 %type <sev> severity
-%type <id> name opt_key
+%type <id> name opt_key field_name
 %type <str> opt_from
 
 %left WHERE
@@ -123,6 +125,12 @@ decl: import | record | enum | format | source | const | fn | decision ;
 
 name: IDENT                     { $$ = id_of($1.s, @1); } ;
 
+/* A field may be called like a unit (a JSON key "year", a date's .month). */
+field_name
+    : name                      { $$ = $1; }
+    | UNIT                      { $$ = id_of(source_text(PS, @1), @1); }
+    ;
+
 import
     : IMPORT name               { $$ = mk(N_IMPORT, @$); $$->u.import.name = $2; }
     | IMPORT STRING             { $$ = mk(N_IMPORT, @$); $$->u.import.path = $2.s; $$->u.import.path_span = @2; }
@@ -140,7 +148,7 @@ rec_fields
     ;
 
 rec_field
-    : name ':' type opt_from    { $$ = mk(N_REC_FIELD, @$); $$->u.rec_field.name = $1; $$->u.rec_field.type_ann = $3;
+    : field_name ':' type opt_from    { $$ = mk(N_REC_FIELD, @$); $$->u.rec_field.name = $1; $$->u.rec_field.type_ann = $3;
                                   $$->u.rec_field.column = $4.s; $$->u.rec_field.column_span = @4; }
     ;
 
@@ -354,8 +362,8 @@ expr
 
 postfix
     : primary                   { $$ = $1; }
-    | postfix '.' name          { $$ = node_field(@$, $1, $3, false); }
-    | postfix QDOT name         { $$ = node_field(@$, $1, $3, true); }
+    | postfix '.' field_name    { $$ = node_field(@$, $1, $3, false); }
+    | postfix QDOT field_name   { $$ = node_field(@$, $1, $3, true); }
     | postfix '[' expr ']'      { $$ = mk(N_INDEX, @$); $$->u.index.obj = $1; $$->u.index.index = $3; }
     | postfix UNIT              { $$ = mk(N_DURATION, @$); $$->u.dur.amount = $1; $$->u.dur.unit = (DurUnit)$2; }
     ;
@@ -370,7 +378,7 @@ primary
     | IT                        { $$ = mk(N_IT, @1); }
     | string                    { $$ = $1; }
     | name                      { $$ = node_name(@1, $1.name); }
-    | '.' name                  { $$ = node_field(@$, NULL, $2, false); }
+    | '.' field_name            { $$ = node_field(@$, NULL, $2, false); }
     | name '(' args ')'         { $$ = mk(N_CALL, @$); $$->u.call.callee = $1; $$->u.call.args = $3; }
     | '(' expr ')'              { $$ = $2; }
     | '[' exprs ']'             { $$ = mk(N_LIST, @$); $$->u.list = $2; }
@@ -519,6 +527,7 @@ Node *parse_module(const SourceSet *sources, uint32_t file, DiagList *diags, boo
     ParseState *st = rg_alloc(sizeof *st);
     st->diags = diags;
     st->file = file;
+    st->text = f->text;
     Span whole = {file, 0, (uint32_t)f->len};
 
     size_t bad;

@@ -486,6 +486,13 @@ static Symbol *lookup_top(Checker *c, const char *name, Span use)
     return found;
 }
 
+/* A declaration in a file with syntax errors: it may be half parsed, so
+ * uses of it are not checked further (that file's errors say enough). */
+static bool from_broken_module(const Symbol *s)
+{
+    return s && s->module && s->module->ast->u.module.syntax_errors && s->kind != SYM_LOCAL;
+}
+
 static Symbol *lookup(Checker *c, const char *name, Span use)
 {
     Symbol *s = lookup_local(c, name);
@@ -591,6 +598,8 @@ static const Type *resolve_type_inner(Checker *c, Node *t)
     if (p)
         return p;
     Symbol *s = lookup_top(c, name, t->span);
+    if (from_broken_module(s))
+        return &type_error;
     if (s && s->kind == SYM_RECORD) {
         if (!s->decl->u.record.rt) {
             /* Declared but not yet built: make its shell now; fields come later. */
@@ -1047,6 +1056,8 @@ static const Type *check_name(Checker *c, Node *n, const Type *expected)
     }
     n->u.name.sym = s;
     s->used = true;
+    if (from_broken_module(s))
+        return err(n);
     if (c->in_const && s->kind != SYM_CONST) {
         diag_error(c->diags, n->span, "a constant can only use literals and other constants; '%s' is not one", name);
         return err(n);
@@ -1750,6 +1761,8 @@ static const Type *check_call(Checker *c, Node *n)
                 check_expr(c, n->u.call.args.items[i], NULL);
         return err(n);
     }
+    if (from_broken_module(s))
+        return err(n);
     if (s->kind == SYM_DECISION) {
         diag_error(c->diags, n->u.call.callee.span, "a decision is not called; take over its rules with include %s(...)", name);
         return err(n);
@@ -2104,6 +2117,8 @@ static void check_include(Checker *c, Node *s)
     Ident name = s->u.include.decision;
     Symbol *t = lookup_top(c, name.name, name.span);
     check_root(c, s->u.include.arg, NULL);
+    if (from_broken_module(t))
+        return;
     if (!t || t->kind != SYM_DECISION) {
         diag_error(c->diags, name.span, "%s is not a decision", name.name);
         Names ns = {0};

@@ -22,6 +22,7 @@
 typedef struct ParseState {
     DiagList *diags;
     uint32_t file;
+    const char *text;  /* the file's text */
     uint32_t offset;   /* byte offset of the scanner in the file */
     /* string literal being scanned */
     RgBuf str;

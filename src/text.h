@@ -27,6 +27,10 @@ int text_decode(const char *s, uint32_t *cp);
 /* Appends the UTF-8 encoding of cp. */
 void text_encode(RgBuf *b, uint32_t cp);
 
+/* May cp appear in a name? Letters anywhere; digits, combining marks and
+ * connector punctuation ('_') after the first character. */
+bool text_is_name_char(uint32_t cp, bool first);
+
 /* Number of code points in valid UTF-8. */
 size_t text_length(const char *s, size_t n);
 
@@ -45,16 +49,17 @@ const char *text_trim(const char *s, size_t n, size_t *out_n);
 const char *text_clean(const char *s, size_t n, size_t *out_n);
 
 /* Swedish collation (ICU, locale "sv"): a < b < ... < z < å < ä < ö,
- * case and accents as ICU's tertiary strength orders them. Returns <0, 0,
- * >0. Safe to call from several threads. Equal only for canonically
- * equivalent text (ICU's identical-level tie-break by code points), so
- * collation order is a total order consistent with equality. */
+ * case and accents as ICU orders them. Returns <0, 0, >0; 0 only for
+ * identical bytes (ties are broken by code point), so it is a total order
+ * consistent with equality of NFC text. Safe to call from several
+ * threads. */
 int text_collate(const char *a, size_t an, const char *b, size_t bn);
 /* Plain code-point order (the same as byte order in UTF-8). */
 int text_cmp_bytes(const char *a, size_t an, const char *b, size_t bn);
 
-/* Case folding (Unicode simple case folding via utf8proc), used for
- * case-insensitive comparison and suggestions. Fresh atomic string. */
+/* Case folding (Unicode full case folding via utf8proc: ß becomes ss),
+ * used for case-insensitive comparison and suggestions. Fresh atomic
+ * string; invalid UTF-8 comes back unchanged. */
 const char *text_casefold(const char *s, size_t n, size_t *out_n);
 
 /* Swedish rendering of numbers: groups of three digits separated by a
