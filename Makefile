@@ -16,7 +16,7 @@ SHELL := /bin/bash
 # Debian packages: the build, the tests, and the benchmark's peers.
 DEB_BUILD := flex bison pkg-config libgc-dev libcriterion-dev libcsv-dev \
              libutf8proc-dev libicu-dev libedit-dev python3
-DEB_BENCH := jq lua5.4 luajit lua-cjson
+DEB_BENCH := jq lua5.4 luajit lua-cjson time
 
 SANITIZE ?=
 ifeq ($(SANITIZE),1)

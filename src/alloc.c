@@ -125,6 +125,33 @@ char *rg_sprintf(const char *fmt, ...)
     return p;
 }
 
+/* Large enough that a block serves hundreds of records; small enough that
+ * one long-lived string does not pin much memory. */
+#define ARENA_BLOCK 65536
+/* Longer strings get a block of their own. */
+#define ARENA_MAX_PIECE 4096
+
+char *rg_arena_copy(RgArena *a, const char *s, size_t n)
+{
+#ifndef REGEL_MALLOC_ALLOC
+    if (n < ARENA_MAX_PIECE) {
+        if (a->used + n + 1 > a->cap) {
+            a->block = rg_alloc_atomic(ARENA_BLOCK);
+            a->cap = ARENA_BLOCK;
+            a->used = 0;
+        }
+        char *p = a->block + a->used;
+        memcpy(p, s, n);
+        p[n] = '\0';
+        a->used += n + 1;
+        return p;
+    }
+#else
+    (void)a;
+#endif
+    return rg_strndup(s, n);
+}
+
 uint64_t rg_alloc_bytes(void)
 {
     return bytes_handed_out;

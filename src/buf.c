@@ -36,23 +36,6 @@ void buf_clear(RgBuf *b)
         b->data[0] = '\0';
 }
 
-void buf_add(RgBuf *b, const void *data, size_t n)
-{
-    buf_reserve(b, n);
-    if (n)
-        memcpy(b->data + b->len, data, n);
-    b->len += n;
-    b->data[b->len] = '\0';
-}
-
-void buf_addc(RgBuf *b, char c)
-{
-    if (b->len + 2 > b->cap)
-        buf_reserve(b, 1);
-    b->data[b->len++] = c;
-    b->data[b->len] = '\0';
-}
-
 void buf_adds(RgBuf *b, const char *s)
 {
     buf_add(b, s, strlen(s));

@@ -12,6 +12,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <string.h>
 
 typedef struct RgBuf {
     char *data;
@@ -22,9 +23,26 @@ typedef struct RgBuf {
 void buf_init(RgBuf *b);
 void buf_reserve(RgBuf *b, size_t extra);
 void buf_clear(RgBuf *b);
-void buf_add(RgBuf *b, const void *data, size_t n);
-void buf_addc(RgBuf *b, char c);
 void buf_adds(RgBuf *b, const char *s);
+
+/* Inline: output lines are built from many tiny appends. */
+static inline void buf_add(RgBuf *b, const void *data, size_t n)
+{
+    if (b->len + n + 1 > b->cap)
+        buf_reserve(b, n);
+    if (n)
+        memcpy(b->data + b->len, data, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+}
+
+static inline void buf_addc(RgBuf *b, char c)
+{
+    if (b->len + 2 > b->cap)
+        buf_reserve(b, 1);
+    b->data[b->len++] = c;
+    b->data[b->len] = '\0';
+}
 void buf_printf(RgBuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void buf_vprintf(RgBuf *b, const char *fmt, va_list ap);
 /* Replaces the contents with the whole file. On failure returns false and

@@ -693,6 +693,7 @@ static void check_record(Checker *c, Node *d)
         FieldDef *fd = &rt->fields[rt->nfields++];
         fd->name = name;
         fd->column = column;
+        fd->column_len = (uint32_t)strlen(column);
         fd->span = f->u.rec_field.name.span;
         fd->type = resolve_type(c, f->u.rec_field.type_ann);
     }

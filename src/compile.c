@@ -1056,7 +1056,10 @@ static uint32_t chunk_end(Compiler *C, const char *name, int nparams)
     Program *p = C->prog;
     Chunk *ch = &p->chunks[p->nchunks];
     ch->name = name;
-    ch->code = C->code ? C->code : rg_alloc_atomic(1);
+    ch->code = rg_alloc_atomic(C->len + CHUNK_PADDING);
+    if (C->len)
+        memcpy(ch->code, C->code, C->len);
+    memset(ch->code + C->len, BC_HALT, CHUNK_PADDING);
     ch->len = C->len;
     ch->spans = C->spans;
     ch->nspans = C->nspans;

@@ -255,7 +255,7 @@ string_body(JsonParser *j, const uchar *quote, bool decode, const char **out, si
     const uchar *end = E(j);
     const uchar *p = quote + 1;
     const uchar *run = p; /* first byte not yet copied to scratch */
-    bool escaped = false;
+    bool escaped = false, high = false;
     for (;;) {
 #if JSON_SWAR
         while (end - p >= 8) {
@@ -282,6 +282,7 @@ string_body(JsonParser *j, const uchar *quote, bool decode, const char **out, si
         if (c == '"')
             break;
         if (c >= 0x80) {
+            high = true;
             do {
                 const uchar *q = utf8_seq(p, end);
                 if (!q) {
@@ -309,6 +310,7 @@ string_body(JsonParser *j, const uchar *quote, bool decode, const char **out, si
         run = p;
     }
     if (decode) {
+        j->ascii = !high && !escaped;
         if (escaped) {
             buf_add(&j->scratch, run, (size_t)(p - run));
             *out = j->scratch.data;

@@ -40,6 +40,7 @@ typedef struct JsonParser {
     const char *error;   /* NULL until an error; an English message */
     size_t error_offset; /* bytes from begin */
     RgBuf scratch;       /* decoded strings that had escapes */
+    bool ascii;          /* the string read last was plain ASCII without escapes */
 } JsonParser;
 
 void json_init(JsonParser *j, const char *data, size_t len, int max_depth);

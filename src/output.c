@@ -90,7 +90,8 @@ void output_verdict(RgBuf *b, OutputFormat f, const Program *p, const DecisionIn
                 buf_addc(b, ',');
             buf_adds(b, "{\"ref\":");
             json_write_string(b, r->ref, strlen(r->ref));
-            buf_printf(b, ",\"severity\":\"%s\",\"message\":", severity_word(r->severity));
+            buf_adds(b, r->severity == SEV_SHOULD ? ",\"severity\":\"should\",\"message\":"
+                                                  : ",\"severity\":\"must\",\"message\":");
             value_write_json(b, v->reasons[i].message);
             buf_addc(b, '}');
         }

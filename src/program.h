@@ -23,9 +23,15 @@ typedef struct SpanRun {
     Span span;
 } SpanRun;
 
+/* Every chunk's code is followed by this many HALT bytes, so the VM can
+ * never run past its end whatever the code says (a last instruction with
+ * missing operands reads HALTs, falling off the end halts), and needs no
+ * bounds check per instruction. */
+#define CHUNK_PADDING 8
+
 typedef struct Chunk {
     const char *name;
-    uint8_t *code;
+    uint8_t *code;      /* len bytes, then CHUNK_PADDING HALT bytes */
     uint32_t len;
     SpanRun *spans;
     uint32_t nspans;

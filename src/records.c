@@ -26,7 +26,7 @@ struct RecordReader {
     long line;
     const char *error;
     RgBuf msg;
-    RgBuf scratch;
+    RgArena text; /* the text of the records read */
 };
 
 /* ---------------------------------------------------------------- messages */
@@ -122,11 +122,12 @@ static Conv parse_int(const char *s, size_t n, int64_t *out)
 
 /* Converts cleaned text (a CSV cell, or a JSON string) to a value of type t
  * (not optional, not a record or list). */
-static Conv from_text(const SourceSpec *spec, const Type *t, const char *s, size_t n, bool csv, Value *out)
+static Conv from_text(RecordReader *r, const Type *t, const char *s, size_t n, bool csv, Value *out)
 {
+    const SourceSpec *spec = r->spec;
     switch (t->kind) {
     case T_TEXT:
-        *out = val_text_copy(s, n);
+        *out = val_text(rg_arena_copy(&r->text, s, n), n);
         return CONV_OK;
     case T_INT: {
         int64_t v;
@@ -279,7 +280,7 @@ static RecordStatus csv_next(RecordReader *r, Value *out)
             buf_printf(&r->msg, "expected %s, got an empty cell", records_expected(spec, fd->type));
             return invalid(r);
         }
-        Conv c = from_text(spec, type_strip(fd->type), s, n, true, &rec->slots[f]);
+        Conv c = from_text(r, type_strip(fd->type), s, n, true, &rec->slots[f]);
         if (c != CONV_OK) {
             begin_msg(r, fd->column);
             if (c == CONV_RANGE)
@@ -352,6 +353,22 @@ static void path_print(RgBuf *b, const Path *p)
     }
 }
 
+/* text_clean for a string the parser just read: plain ASCII (the usual
+ * case) only needs its ends trimmed. */
+static const char *clean_json_string(const JsonParser *j, const char *s, size_t n, size_t *out_n)
+{
+    if (!j->ascii)
+        return text_clean(s, n, out_n);
+    while (n && (s[0] == ' ' || (s[0] >= '\t' && s[0] <= '\r'))) {
+        s++;
+        n--;
+    }
+    while (n && (s[n - 1] == ' ' || (s[n - 1] >= '\t' && s[n - 1] <= '\r')))
+        n--;
+    *out_n = n;
+    return s;
+}
+
 static RecordStatus json_problem(RecordReader *r, const Path *p, const char *fmt, const char *arg)
 {
     RgBuf f;
@@ -387,6 +404,7 @@ static RecordStatus read_json_record(RecordReader *r, const RecordType *rt, cons
     Record *rec = record_new(rt);
     rec->line = (uint32_t)r->line;
     uint64_t seen = 0; /* fields 0..63 seen; more are checked by value */
+    size_t next = 0;   /* exports write keys in one order: try the field after the last match first */
     bool *seen_more = rt->nfields > 64 ? rg_alloc_atomic(rt->nfields) : NULL;
     if (seen_more)
         memset(seen_more, 0, rt->nfields);
@@ -399,10 +417,12 @@ static RecordStatus read_json_record(RecordReader *r, const RecordType *rt, cons
         if (st == 0)
             break;
         int f = -1;
-        for (size_t i = 0; i < rt->nfields; i++) {
-            const char *col = rt->fields[i].column;
-            if (col[0] == key[0] && strlen(col) == klen && memcmp(col, key, klen) == 0) {
+        for (size_t k = 0; k < rt->nfields; k++) {
+            size_t i = next + k < rt->nfields ? next + k : next + k - rt->nfields;
+            const FieldDef *fd = &rt->fields[i];
+            if (fd->column_len == klen && memcmp(fd->column, key, klen) == 0) {
                 f = (int)i;
+                next = i + 1;
                 break;
             }
         }
@@ -411,7 +431,7 @@ static RecordStatus read_json_record(RecordReader *r, const RecordType *rt, cons
             size_t m;
             const char *c = text_clean(key, klen, &m);
             for (size_t i = 0; i < rt->nfields; i++)
-                if (strlen(rt->fields[i].column) == m && memcmp(rt->fields[i].column, c, m) == 0) {
+                if (rt->fields[i].column_len == m && memcmp(rt->fields[i].column, c, m) == 0) {
                     f = (int)i;
                     break;
                 }
@@ -482,7 +502,19 @@ static RecordStatus read_json_value(RecordReader *r, const Type *t, const Path *
             if (!ok)
                 return REC_FATAL;
             if (jt == JSON_STRING)
-                s = text_clean(s, n, &n);
+                s = clean_json_string(j, s, n, &n);
+            if (t->kind == T_INT && n < 19 && jt == JSON_NUMBER) {
+                /* Plain digits, the usual case, need no decimal parsing. */
+                int64_t v = 0;
+                size_t i = s[0] == '-';
+                size_t digits = i;
+                while (digits < n && s[digits] >= '0' && s[digits] <= '9')
+                    v = v * 10 + (s[digits++] - '0');
+                if (digits == n && n > i) {
+                    *out = val_int(s[0] == '-' ? -v : v);
+                    return REC_OK;
+                }
+            }
             Decimal d;
             DecStatus st = dec_parse(s, n, '.', jt == JSON_NUMBER, &d);
             if (st == DEC_OVERFLOW)
@@ -516,8 +548,8 @@ static RecordStatus read_json_value(RecordReader *r, const Type *t, const Path *
             if (!json_read_string(j, &s, &n))
                 return REC_FATAL;
             size_t m;
-            const char *c = text_clean(s, n, &m);
-            if (from_text(r->spec, t, c, m, false, out) == CONV_OK)
+            const char *c = clean_json_string(&r->json, s, n, &m);
+            if (from_text(r, t, c, m, false, out) == CONV_OK)
                 return REC_OK;
             buf_init(&got);
             quote_found(&got, c, m);
@@ -612,7 +644,6 @@ RecordReader *records_open(const SourceSpec *spec, const char *path, const char 
     r->path = path;
     r->lines = lines;
     buf_init(&r->msg);
-    buf_init(&r->scratch);
     if (spec->format == FMT_CSV) {
         CsvOptions o = csv_default_options();
         o.separator = spec->separator;

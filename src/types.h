@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "buf.h"
 #include "diag.h"
@@ -46,6 +47,7 @@ typedef struct FieldDef {
     const char *name;
     const Type *type;
     const char *column; /* CSV column title or JSON key (NFC) */
+    uint32_t column_len;
     Span span;
 } FieldDef;
 

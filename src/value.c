@@ -302,40 +302,38 @@ void value_render(RgBuf *b, Value v)
     }
 }
 
+/* Bytes that JSON output escapes: control characters, '"', '\\' and DEL. */
+static const unsigned char json_escaped[256] = {
+    [0x00 ... 0x1f] = 1, ['"'] = 1, ['\\'] = 1, [0x7f] = 1,
+};
+
 void json_write_string(RgBuf *b, const char *s, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
     buf_reserve(b, n + 2);
     buf_addc(b, '"');
-    size_t run = 0;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        const char *esc = NULL;
-        char u[7];
-        if (c == '"')
-            esc = "\\\"";
-        else if (c == '\\')
-            esc = "\\\\";
-        else if (c == '\n')
-            esc = "\\n";
-        else if (c == '\r')
-            esc = "\\r";
-        else if (c == '\t')
-            esc = "\\t";
-        else if (c < 0x20 || c == 0x7f) {
-            u[0] = '\\'; u[1] = 'u'; u[2] = '0'; u[3] = '0';
-            u[4] = hex[c >> 4]; u[5] = hex[c & 15]; u[6] = 0;
-            esc = u;
+    const unsigned char *p = (const unsigned char *)s, *end = p + n;
+    while (p < end) {
+        const unsigned char *run = p;
+        while (p < end && !json_escaped[*p])
+            p++;
+        buf_add(b, run, (size_t)(p - run));
+        if (p == end)
+            break;
+        unsigned char c = *p++;
+        switch (c) {
+        case '"': buf_add(b, "\\\"", 2); break;
+        case '\\': buf_add(b, "\\\\", 2); break;
+        case '\n': buf_add(b, "\\n", 2); break;
+        case '\r': buf_add(b, "\\r", 2); break;
+        case '\t': buf_add(b, "\\t", 2); break;
+        default: {
+            char u[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+            buf_add(b, u, 6);
+            break;
         }
-        if (esc) {
-            buf_add(b, s + i - run, run);
-            run = 0;
-            buf_adds(b, esc);
-        } else {
-            run++;
         }
     }
-    buf_add(b, s + n - run, run);
     buf_addc(b, '"');
 }
 

@@ -7,8 +7,10 @@
  * depth is bounded by the length of the longest chain of functions and by
  * limits.max_depth.
  *
- * Every instruction that follows a pointer checks the tag first, so a
- * damaged or hostile bytecode file gives an error, not a crash.
+ * Every instruction that follows a pointer checks the tag first, and every
+ * jump checks its target, so a damaged or hostile bytecode file gives an
+ * error, not a crash; the HALT padding after each chunk (CHUNK_PADDING)
+ * stops execution that would run off the end.
  */
 #include "vm.h"
 
@@ -269,8 +271,6 @@ static bool run(Vm *vm, const Chunk *c, Value *base, Value *result)
             goto out_of_steps;                                           \
         if (__builtin_expect((steps & 1023) == 0, 0) && rg_alloc_bytes() - vm->mem_start > vm->limits.max_memory) \
             goto out_of_memory;                                          \
-        if (__builtin_expect(ip >= end, 0))                              \
-            FAILWITH("internal error: the code ends without HALT or RETURN"); \
         at = ip;                                                         \
         goto *labels[*ip++];                                             \
     } while (0)
@@ -284,8 +284,6 @@ dispatch:
         goto out_of_steps;
     if ((steps & 1023) == 0 && rg_alloc_bytes() - vm->mem_start > vm->limits.max_memory)
         goto out_of_memory;
-    if (ip >= end)
-        FAILWITH("internal error: the code ends without HALT or RETURN");
     at = ip;
     switch (*ip++) {
     default: goto L_INVALID;
@@ -523,12 +521,25 @@ dispatch:
         TOP = val_duration(d);
         NEXT();
     }
-    CASE(EQ) { NEED(2); Value b = POP(); TOP = val_bool(value_equal(TOP, b)); NEXT(); }
-    CASE(NE) { NEED(2); Value b = POP(); TOP = val_bool(!value_equal(TOP, b)); NEXT(); }
-    CASE(LT) { NEED(2); Value b = POP(); TOP = val_bool(value_compare(TOP, b) < 0); NEXT(); }
-    CASE(LE) { NEED(2); Value b = POP(); TOP = val_bool(value_compare(TOP, b) <= 0); NEXT(); }
-    CASE(GT) { NEED(2); Value b = POP(); TOP = val_bool(value_compare(TOP, b) > 0); NEXT(); }
-    CASE(GE) { NEED(2); Value b = POP(); TOP = val_bool(value_compare(TOP, b) >= 0); NEXT(); }
+/* Integers, the common case, are compared inline. */
+#define COMPARE(name, expr_int, expr_cmp)                                     \
+    CASE(name) {                                                              \
+        NEED(2);                                                              \
+        Value b = POP();                                                      \
+        Value a = TOP;                                                        \
+        if (a.tag == V_INT && b.tag == V_INT)                                 \
+            TOP = val_bool(expr_int);                                         \
+        else                                                                  \
+            TOP = val_bool(expr_cmp);                                         \
+        NEXT();                                                               \
+    }
+    COMPARE(EQ, a.as.i == b.as.i, value_equal(a, b))
+    COMPARE(NE, a.as.i != b.as.i, !value_equal(a, b))
+    COMPARE(LT, a.as.i < b.as.i, value_compare(a, b) < 0)
+    COMPARE(LE, a.as.i <= b.as.i, value_compare(a, b) <= 0)
+    COMPARE(GT, a.as.i > b.as.i, value_compare(a, b) > 0)
+    COMPARE(GE, a.as.i >= b.as.i, value_compare(a, b) >= 0)
+#undef COMPARE
     CASE(IN) {
         NEED(2);
         Value coll = POP();
