@@ -261,6 +261,12 @@ static int run_protected(const Program *prog, const RunOptions *ro, RunSummary *
     return st;
 }
 
+static void progress_out(void *ctx, uint64_t read, uint64_t written)
+{
+    const Sink *s = ctx;
+    s->o->progress(s->o->progress_ctx, read, written);
+}
+
 regel_status regel_run(const regel_program *p, const regel_run_options *o, regel_run_summary *s)
 {
     rg_alloc_init();
@@ -304,6 +310,10 @@ regel_status regel_run(const regel_program *p, const regel_run_options *o, regel
     ro.write_ctx = &sink;
     ro.report = o->report;
     ro.report_ctx = o->report_ctx;
+    if (o->progress) {
+        ro.progress = progress_out;
+        ro.progress_ctx = &sink;
+    }
     RunSummary rs;
     memset(&rs, 0, sizeof rs);
     int st = run_protected(prog, &ro, &rs);

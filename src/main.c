@@ -85,6 +85,14 @@ static bool parse_count(const char *s, unsigned long long *out)
     return true;
 }
 
+/* A line on the terminal that each call overwrites. */
+static void print_progress(void *ctx, unsigned long long read, unsigned long long written)
+{
+    bool *shown = ctx;
+    fprintf(stderr, "\r  %llu records read, %llu lines written ", read, written);
+    *shown = true;
+}
+
 typedef struct FileSink {
     FILE *f;
 } FileSink;
@@ -113,7 +121,7 @@ static int cmd_run(int argc, char **argv, bool disasm)
     };
     regel_run_options o;
     regel_run_options_init(&o);
-    o.format = isatty(STDOUT_FILENO) ? REGEL_FORMAT_TABLE : REGEL_FORMAT_JSONL;
+    int format_given = 0;
     const char **decisions = calloc((size_t)argc + 1, sizeof *decisions);
     size_t ndecisions = 0;
     const char *output = NULL;
@@ -127,6 +135,7 @@ static int cmd_run(int argc, char **argv, bool disasm)
         case OPT_DECISION: decisions[ndecisions++] = optarg; break;
         case OPT_TODAY: o.today = optarg; break;
         case OPT_FORMAT:
+            format_given = 1;
             if (strcmp(optarg, "jsonl") == 0)
                 o.format = REGEL_FORMAT_JSONL;
             else if (strcmp(optarg, "table") == 0)
@@ -167,6 +176,9 @@ static int cmd_run(int argc, char **argv, bool disasm)
         default: break;
         }
     }
+    /* People at a terminal get the table; files and pipes the contract. */
+    if (!format_given)
+        o.format = isatty(STDOUT_FILENO) && !output ? REGEL_FORMAT_TABLE : REGEL_FORMAT_JSONL;
     /* Policies may also come after the options. */
     char **policies = argv + optind;
     int npolicies = argc - optind;
@@ -213,9 +225,16 @@ static int cmd_run(int argc, char **argv, bool disasm)
     }
     o.write = write_file;
     o.write_ctx = &sink;
+    bool progress_shown = false;
+    if (isatty(STDERR_FILENO)) {
+        o.progress = print_progress;
+        o.progress_ctx = &progress_shown;
+    }
     regel_run_summary s;
     st = regel_run(p, &o, &s);
     regel_program_free(p);
+    if (progress_shown)
+        fputs("\r\033[K", stderr);
     if (fflush(sink.f) != 0 && st == REGEL_OK)
         st = REGEL_ERR_OUTPUT;
     if (output) {

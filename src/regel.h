@@ -139,6 +139,10 @@ typedef struct regel_run_options {
      * record, a decision that failed); may be NULL. */
     void (*report)(void *ctx, const char *line);
     void *report_ctx;
+    /* Called about once a second during a long run with the records read
+     * and the lines written so far (for a progress line); may be NULL. */
+    void (*progress)(void *ctx, unsigned long long read, unsigned long long written);
+    void *progress_ctx;
 } regel_run_options;
 
 REGEL_API void regel_run_options_init(regel_run_options *o);

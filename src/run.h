@@ -42,6 +42,9 @@ typedef struct RunOptions {
     /* One line per problem (invalid record, evaluation error). */
     void (*report)(void *ctx, const char *line);
     void *report_ctx;
+    /* About once a second: records read, lines written. */
+    void (*progress)(void *ctx, uint64_t read, uint64_t written);
+    void *progress_ctx;
 } RunOptions;
 
 typedef struct RunSummary {
