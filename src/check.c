@@ -1671,7 +1671,8 @@ static const Type *check_special(Checker *c, Node *n, int idx)
         diag_error(c->diags, xs->span, "%s() needs a list or a set, not %s", name, tname(lt));
         return err(n);
     }
-    size_t max_args = form == SPECIAL_SORT_BY ? 16 : (form == SPECIAL_MAP || form == SPECIAL_FIRST_WHERE) ? 2 : 2;
+    /* sort_by takes any number of keys; the others at most one expression. */
+    size_t max_args = form == SPECIAL_SORT_BY ? 16 : 2;
     size_t min_args = (form == SPECIAL_MAP || form == SPECIAL_SORT_BY || form == SPECIAL_FIRST_WHERE) ? 2 : 1;
     if (args->len < min_args || args->len > max_args) {
         diag_error(c->diags, n->span, "%s() takes %s", name,
@@ -1696,8 +1697,6 @@ static const Type *check_special(Checker *c, Node *n, int idx)
         return err(n);
     switch (form) {
     case SPECIAL_COUNT:
-        if (args->len == 1)
-            return set_type(n, &type_int);
         return set_type(n, &type_int);
     case SPECIAL_SUM:
         if (is_error(each))

@@ -16,9 +16,6 @@
 /* Days in 400 Gregorian years: a whole cycle of the leap rules. */
 #define DAYS_PER_ERA 146097
 
-/* 0001-01-01 and 9999-12-31. */
-#define DATE_MIN ((Date)-719162)
-#define DATE_MAX ((Date)2932896)
 
 static int64_t floor_div(int64_t a, int64_t b)
 {

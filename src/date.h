@@ -24,6 +24,9 @@ typedef struct Duration {
 
 #define DATE_MIN_YEAR 1
 #define DATE_MAX_YEAR 9999
+/* 0001-01-01 and 9999-12-31 as day numbers. */
+#define DATE_MIN ((Date)-719162)
+#define DATE_MAX ((Date)2932896)
 
 bool date_valid_ymd(int y, int m, int d);
 /* y-m-d must be valid. */

@@ -33,7 +33,8 @@ typedef enum DecStatus {
 } DecStatus;
 
 /* Parses [+-]digits[SEP digits][e[+-]digits] where SEP is decimal_sep ('.'
- * or ','); the exponent part only when allow_exponent (JSON numbers). At
+ * or ','); the exponent part only when allow_exponent (JSON numbers, which
+ * also take no leading '+'). At
  * least one digit before the separator; if a separator is present at least
  * one digit after it. No spaces. The result keeps the written scale (2.50
  * has scale 2) unless an exponent moves it; a value that needs more than
@@ -55,7 +56,10 @@ DecStatus dec_mul(Decimal a, Decimal b, Decimal *out);
 DecStatus dec_div(Decimal a, Decimal b, Decimal *out);
 DecStatus dec_neg(Decimal a, Decimal *out);
 
-/* Rounding to a number of fractional digits (0..DEC_MAX_SCALE). */
+/* Rounding to a number of fractional digits (0..DEC_MAX_SCALE; other
+ * values give DEC_OVERFLOW). HALF_UP rounds halves away from zero
+ * (-2.5 -> -3). Inputs must have a scale of at most DEC_MAX_SCALE, as every
+ * function here produces. */
 typedef enum DecRound { DEC_ROUND_HALF_EVEN, DEC_ROUND_HALF_UP, DEC_ROUND_FLOOR, DEC_ROUND_CEIL, DEC_ROUND_TRUNC } DecRound;
 DecStatus dec_round(Decimal a, int places, DecRound mode, Decimal *out);
 

@@ -251,7 +251,6 @@ static bool run(Vm *vm, const Chunk *c, Value *base, Value *result)
         err = (msg);                                                     \
         goto fail;                                                       \
     } while (0)
-#define LOCAL(i) (base[(i) < c->nlocals ? (i) : 0])
 #define CHECK_LOCAL(i)                                                   \
     do {                                                                 \
         if ((i) >= c->nlocals)                                           \
@@ -855,7 +854,6 @@ fail:
 #undef PUSH
 #undef NEED
 #undef FAILWITH
-#undef LOCAL
 #undef CHECK_LOCAL
 #undef NEXT
 #undef CASE

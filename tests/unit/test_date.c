@@ -9,8 +9,8 @@
 
 #include "date.h"
 
-#define FIRST_DAY ((Date)-719162) /* 0001-01-01 */
-#define LAST_DAY ((Date)2932896)  /* 9999-12-31 */
+#define FIRST_DAY DATE_MIN /* 0001-01-01 */
+#define LAST_DAY DATE_MAX  /* 9999-12-31 */
 
 static Date ymd(int y, int m, int d)
 {
