@@ -14,6 +14,7 @@
 %define api.prefix {rg_yy}
 %define api.location.type {Span}
 %define parse.error custom
+%define parse.lac full
 %locations
 %expect 0
 %param {yyscan_t scanner}
@@ -443,10 +444,44 @@ static bool starts_expression(yysymbol_kind_t k)
     }
 }
 
+/* The name of a token in a message. The pieces of a text with holes are
+ * one thing to a reader: after a hole's expression, what comes is '}'. */
 static const char *describe(yysymbol_kind_t k)
 {
-    const char *name = yysymbol_name(k);
-    return name;
+    switch (k) {
+    case YYSYMBOL_STR_MID:
+    case YYSYMBOL_STR_TAIL:
+        return "'}'";
+    case YYSYMBOL_STR_HEAD:
+        return "text";
+    case YYSYMBOL_IDENT:
+        return "a name";
+    default:
+        return yysymbol_name(k);
+    }
+}
+
+/* Operators that may follow any complete expression: listed one by one
+ * they drown the one token that matters, so they become "an operator". */
+static bool is_operator(yysymbol_kind_t k, bool expression)
+{
+    /* '-', '(', '[' and '.' also begin expressions: when one is expected
+     * they are part of "an expression". */
+
+    switch (k) {
+    case YYSYMBOL_IN: case YYSYMBOL_AND: case YYSYMBOL_OR: case YYSYMBOL_NOT_IN: case YYSYMBOL_WHERE:
+    case YYSYMBOL_EQ: case YYSYMBOL_NE: case YYSYMBOL_LE: case YYSYMBOL_GE: case YYSYMBOL_QDOT:
+    case YYSYMBOL_QQ: case YYSYMBOL_UNIT:
+        return true;
+    default: {
+        const char *n = yysymbol_name(k);
+        if (n[0] != '\'' || n[2] != '\'')
+            return false;
+        if (expression && strchr("-.[(", n[1]))
+            return false;
+        return strchr("<>+-*/%.[(", n[1]) != NULL;
+    }
+    }
 }
 
 static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner)
@@ -460,25 +495,41 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner)
      * repeat it in other words. */
     if (st->last_error_at && st->last_error_at == where.start + 1)
         return 0;
-    enum { MAX_EXPECTED = 24 };
+    enum { MAX_EXPECTED = YYNTOKENS };
     yysymbol_kind_t expected[MAX_EXPECTED];
     int n = yypcontext_expected_tokens(ctx, expected, MAX_EXPECTED);
 
     RgBuf msg;
     buf_init(&msg);
-    if (got == YYSYMBOL_RESERVED)
+    if (got == YYSYMBOL_RESERVED) {
         buf_printf(&msg, "this word is reserved for a later version of the language");
-    else
+    } else if (got == YYSYMBOL_YYEOF) {
+        buf_printf(&msg, "unexpected end of file");
+    } else if (where.end > where.start && where.end - where.start <= 30 && got != YYSYMBOL_STRING &&
+               got != YYSYMBOL_STR_HEAD && got != YYSYMBOL_STR_MID && got != YYSYMBOL_STR_TAIL) {
+        /* Quote what is there: "unexpected 'listade'" says more than a class. */
+        buf_printf(&msg, "unexpected '%.*s'", (int)(where.end - where.start), st->text + where.start);
+    } else {
         buf_printf(&msg, "unexpected %s", describe(got));
+    }
     if (n > 0) {
         const char *names[MAX_EXPECTED];
         int k = 0;
+        /* "an expression" when the parser would take one; a name alone is
+         * not enough for that (record 5 wants a name, not an expression). */
         bool expression = false;
-        for (int i = 0; i < n; i++) {
-            if (starts_expression(expected[i])) {
+        for (int i = 0; i < n; i++)
+            if (starts_expression(expected[i]) && expected[i] != YYSYMBOL_IDENT)
                 expression = true;
+        int operators = 0;
+        for (int i = 0; i < n; i++)
+            if (is_operator(expected[i], expression))
+                operators++;
+        for (int i = 0; i < n; i++) {
+            if (expression && starts_expression(expected[i]))
                 continue;
-            }
+            if (operators > 3 && is_operator(expected[i], expression))
+                continue;
             const char *nm = describe(expected[i]);
             bool dup = false;
             for (int j = 0; j < k; j++)
@@ -497,6 +548,8 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner)
             k = m;
             names[k++] = "an expression";
         }
+        if (operators > 3)
+            names[k++] = "an operator";
         buf_adds(&msg, ", expected ");
         for (int j = 0; j < k; j++) {
             if (j > 0)

@@ -59,9 +59,10 @@ static void deliver(const DiagList *d, regel_diagnostic_fn fn, void *ctx)
     if (d->dropped) {
         regel_diagnostic rd;
         memset(&rd, 0, sizeof rd);
-        rd.level = REGEL_LEVEL_ERROR;
+        rd.level = REGEL_LEVEL_NOTE;
         rd.message = rg_sprintf("%zu more problems were found but are not shown", d->dropped);
         rd.text = rg_sprintf("%s\n", rd.message);
+        rd.errors_left_out = d->dropped_errors;
         fn(ctx, &rd);
     }
 }
@@ -279,15 +280,21 @@ regel_status regel_run(const regel_program *p, const regel_run_options *o, regel
     const Program *prog = p->program;
     Date today = date_today();
     if (o->today && !date_parse_iso(o->today, strlen(o->today), &today)) {
-        if (o->report)
-            o->report(o->report_ctx, "the date for today must be written YYYY-MM-DD");
+        if (o->report) {
+            char line[160];
+            if (strlen(o->today) == 10 && o->today[4] == '-' && o->today[7] == '-')
+                snprintf(line, sizeof line, "regel: %s is not a date in the calendar", o->today);
+            else
+                snprintf(line, sizeof line, "regel: the date for today is written YYYY-MM-DD, not '%.40s'", o->today);
+            o->report(o->report_ctx, line);
+        }
         return REGEL_ERR_USAGE;
     }
     for (size_t i = 0; o->decisions && i < o->ndecisions; i++)
         if (program_decision(prog, o->decisions[i]) < 0) {
             if (o->report) {
                 char line[512];
-                snprintf(line, sizeof line, "the policy has no decision called '%s'", o->decisions[i]);
+                snprintf(line, sizeof line, "regel: the policy has no decision called '%.200s'", o->decisions[i]);
                 o->report(o->report_ctx, line);
             }
             return REGEL_ERR_USAGE;

@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <unistd.h>
 
 #include "alloc.h"
@@ -92,6 +93,16 @@ static void *grow_array(void *items, size_t n, size_t *cap, size_t size)
         (arr) = grow_array((arr), (n), &(cap), sizeof *(arr));               \
         (arr)[(n)++] = (v);                                                  \
     } while (0)
+
+typedef struct Names {
+    const char **items;
+    size_t n, cap;
+} Names;
+
+static void names_add(Names *ns, const char *name)
+{
+    PUSH(ns->items, ns->n, ns->cap, name);
+}
 
 static const char *tname(const Type *t)
 {
@@ -396,7 +407,7 @@ static Module *resolve_import(Checker *c, Module *m, Node *imp)
 {
     if (imp->u.import.path) {
         const char *p = imp->u.import.path;
-        const char *full = (p[0] == '/' || !m->dir) ? p : rg_sprintf("%s/%s", m->dir, p);
+        const char *full = (p[0] == '/' || !m->dir || strcmp(m->dir, ".") == 0) ? p : rg_sprintf("%s/%s", m->dir, p);
         if (!file_exists(full) && !strstr(p, ".regel") && file_exists(rg_sprintf("%s.regel", full)))
             full = rg_sprintf("%s.regel", full);
         if (!m->dir && p[0] != '/') {
@@ -407,23 +418,32 @@ static Module *resolve_import(Checker *c, Module *m, Node *imp)
     }
     const char *name = imp->u.import.name.name;
     if (m->dir) {
-        const char *full = rg_sprintf("%s/%s.regel", m->dir, name);
+        const char *full = strcmp(m->dir, ".") == 0 ? rg_sprintf("%s.regel", name)
+                                                    : rg_sprintf("%s/%s.regel", m->dir, name);
         if (file_exists(full))
             return load_file(c, full, imp->u.import.name.span);
     }
     Module *s = load_stdlib(c, name);
     if (s)
         return s;
-    const char *names[64];
-    size_t k = 0;
-    for (const StdlibFile *f = stdlib_files; f->name && k < 64; f++)
-        names[k++] = f->name;
+    /* Suggest among the stdlib modules and the policy files beside m. */
+    Names ns = {0};
+    for (const StdlibFile *f = stdlib_files; f->name; f++)
+        names_add(&ns, f->name);
+    DIR *dir = m->dir ? opendir(m->dir) : NULL;
+    for (struct dirent *e; dir && (e = readdir(dir));) {
+        size_t len = strlen(e->d_name);
+        if (len > 6 && strcmp(e->d_name + len - 6, ".regel") == 0)
+            names_add(&ns, rg_strndup(e->d_name, len - 6));
+    }
+    if (dir)
+        closedir(dir);
     if (m->dir)
-        diag_error(c->diags, imp->u.import.name.span, "no module '%s': there is no %s/%s.regel and no stdlib module of that name",
-                   name, m->dir, name);
+        diag_error(c->diags, imp->u.import.name.span, "no module '%s': there is no %s%s%s.regel and no stdlib module of that name",
+                   name, strcmp(m->dir, ".") == 0 ? "" : m->dir, strcmp(m->dir, ".") == 0 ? "" : "/", name);
     else
         diag_error(c->diags, imp->u.import.name.span, "no stdlib module '%s'", name);
-    const char *best = text_suggest(name, names, k);
+    const char *best = text_suggest(name, ns.items, ns.n);
     if (best)
         diag_hint(c->diags, "did you mean '%s'?", best);
     return NULL;
@@ -506,16 +526,6 @@ static Symbol *lookup(Checker *c, const char *name, Span use)
     if (strcmp(name, "passed") == 0 && c->decision)
         return &sym_passed;
     return NULL;
-}
-
-typedef struct Names {
-    const char **items;
-    size_t n, cap;
-} Names;
-
-static void names_add(Names *ns, const char *name)
-{
-    PUSH(ns->items, ns->n, ns->cap, name);
 }
 
 static void names_of_map(Names *ns, const StrMap *m, int kind_filter)
@@ -719,8 +729,14 @@ static const char *option_text(Checker *c, Node *opt, const char *what)
     return NULL;
 }
 
-static void apply_options(Checker *c, FormatOpts *fo, NodeList *opts)
+/* Applies options to fo. `quiet` when they were checked (and reported)
+ * already, at the declaration of the format they belong to. */
+static void apply_options(Checker *c, FormatOpts *fo, NodeList *opts, bool quiet)
 {
+    DiagList *saved = c->diags;
+    if (quiet)
+        c->diags = diags_new(c->files);
+    Node *yes_node = NULL, *no_node = NULL;
     static const char *const csv_names[] = {"separator", "decimal", "yes", "no", "invalid"};
     static const char *const jsonl_names[] = {"invalid"};
     for (size_t i = 0; i < opts->len; i++) {
@@ -763,10 +779,13 @@ static void apply_options(Checker *c, FormatOpts *fo, NodeList *opts)
                 size_t n;
                 const char *t = text_clean(v, strlen(v), &n);
                 const char *w = rg_strndup(t, n);
-                if (name[0] == 'y')
+                if (name[0] == 'y') {
                     fo->yes = w;
-                else
+                    yes_node = o;
+                } else {
                     fo->no = w;
+                    no_node = o;
+                }
             }
             continue;
         }
@@ -775,11 +794,12 @@ static void apply_options(Checker *c, FormatOpts *fo, NodeList *opts)
         if (best)
             diag_hint(c->diags, "did you mean '%s'?", best);
         else
-            diag_hint(c->diags, "the options are %s", fo->csv ? "separator, decimal, yes, no and invalid" : "invalid");
+            diag_hint(c->diags, "%s", fo->csv ? "the csv options are separator, decimal, yes, no and invalid"
+                                              : "jsonl has one option: invalid");
     }
-    if (fo->csv && fo->yes && fo->no && strcmp(fo->yes, fo->no) == 0)
-        diag_error(c->diags, opts->len ? opts->items[0]->span : (Span){0, 0, 0},
-                   "yes and no cannot be the same word");
+    if (fo->csv && fo->yes && fo->no && strcmp(fo->yes, fo->no) == 0 && (yes_node || no_node))
+        diag_error(c->diags, (no_node ? no_node : yes_node)->span, "yes and no cannot be the same word");
+    c->diags = saved;
 }
 
 static bool base_format(Checker *c, Ident base, FormatOpts *fo)
@@ -817,7 +837,7 @@ static bool resolve_format(Checker *c, Ident name, FormatOpts *fo)
         c->mod = saved;
         return false; /* reported at the format's own declaration */
     }
-    apply_options(c, fo, &d->u.format.options);
+    apply_options(c, fo, &d->u.format.options, true);
     c->mod = saved;
     return true;
 }
@@ -829,7 +849,7 @@ static void check_format_decl(Checker *c, Node *d)
         diag_error(c->diags, d->u.format.base.span, "a format is based on csv or jsonl, not '%s'", d->u.format.base.name);
         return;
     }
-    apply_options(c, &fo, &d->u.format.options);
+    apply_options(c, &fo, &d->u.format.options, false);
 }
 
 /* CSV cells hold one value: no lists or nested records. */
@@ -890,7 +910,7 @@ static void check_source(Checker *c, Node *d)
         if (!fo.csv && d->u.source.options.len == 0) {
             /* fine: jsonl needs no options */
         }
-        apply_options(c, &fo, &d->u.source.options);
+        apply_options(c, &fo, &d->u.source.options, false);
         sp->format = fo.csv ? FMT_CSV : FMT_JSONL;
         sp->separator = fo.separator;
         sp->decimal = fo.decimal;
@@ -1034,6 +1054,8 @@ static const Type *check_name(Checker *c, Node *n, const Type *expected)
 {
     const char *name = n->u.name.name;
     Symbol *s = lookup(c, name, n->span);
+    if (!s && expected && is_error(expected))
+        return err(n); /* the other side of a comparison failed; this may be its enum word */
     if (!s) {
         const Type *e = expected ? type_strip(expected) : NULL;
         if (e && e->kind == T_ENUM) {
@@ -1046,10 +1068,18 @@ static const Type *check_name(Checker *c, Node *n, const Type *expected)
             for (size_t i = 0; i < e->enm->nwords; i++)
                 names_add(&ns, e->enm->words[i]);
             const char *best = text_suggest(name, ns.items, ns.n);
-            if (best)
+            if (best) {
                 diag_hint(c->diags, "did you mean '%s'? (a word of %s)", best, e->enm->name);
-            else
-                diag_hint(c->diags, "the words of %s are %s", e->enm->name, ns.n ? ns.items[0] : "");
+            } else {
+                RgBuf words;
+                buf_init(&words);
+                for (size_t i = 0; i < ns.n; i++) {
+                    if (i)
+                        buf_adds(&words, i + 1 == ns.n ? " and " : ", ");
+                    buf_adds(&words, ns.items[i]);
+                }
+                diag_hint(c->diags, "the words of %s are %s", e->enm->name, words.data ? words.data : "");
+            }
         } else {
             suggest(c, name, visible_names(c, true));
         }
@@ -1236,16 +1266,17 @@ static const Type *check_elem_field(Checker *c, Node *n)
 static const Type *check_elem_arg(Checker *c, Node **slot, const Type *elem, const Type *expected)
 {
     Node *arg = *slot;
-    if (c->nelems == MAX_ELEM_NESTING) {
-        diag_error(c->diags, arg->span, "where, count, sum ... are nested too deeply (the limit is %d)", MAX_ELEM_NESTING);
-        return err(arg);
-    }
     Node *lam = arg;
     if (arg->kind != N_LAMBDA) {
         lam = node_new(N_LAMBDA, arg->span);
         lam->u.lambda.param = ident(NULL, arg->span);
         lam->u.lambda.body = arg;
         *slot = lam;
+    }
+    if (c->nelems == MAX_ELEM_NESTING) {
+        diag_error(c->diags, arg->span, "where, count, sum ... are nested too deeply (the limit is %d)", MAX_ELEM_NESTING);
+        err(lam->u.lambda.body);
+        return err(lam);
     }
     scope_push(c);
     Symbol *e;
@@ -1293,6 +1324,8 @@ static bool comparable(const Type *a, const Type *b)
 static void check_pair(Checker *c, Node *a, Node *b)
 {
     bool a_bare = a->kind == N_NAME && !lookup(c, a->u.name.name, a->span);
+    /* An error on one side passes on as the expected type, which tells
+     * check_name not to report a bare word on the other side as well. */
     if (a_bare || a->kind == N_LIST) {
         const Type *tb = check_expr(c, b, NULL);
         check_expr(c, a, type_strip(tb));
@@ -1620,7 +1653,18 @@ static const Type *check_native(Checker *c, Node *n, int first)
             buf_adds(&takes, " or ");
         const char *sig = builtin_table[k].sig;
         const char *arrow = strstr(sig, " ->");
-        buf_add(&takes, sig, arrow ? (size_t)(arrow - sig) : strlen(sig));
+        /* The table's shorthands, in the words of the language. */
+        for (const char *q = sig; q < (arrow ? arrow : sig + strlen(sig)); q++) {
+            if (strncmp(q, "Coll<", 5) == 0) {
+                buf_adds(&takes, "List<");
+                q += 4;
+            } else if (strncmp(q, "Num", 3) == 0) {
+                buf_adds(&takes, "Int or Decimal");
+                q += 2;
+            } else {
+                buf_addc(&takes, *q);
+            }
+        }
     }
     diag_error(c->diags, n->span, "%s() cannot take (%s)", name, got.data ? got.data : "");
     diag_hint(c->diags, "%s takes %s", name, takes.data);
@@ -1756,9 +1800,8 @@ static const Type *check_call(Checker *c, Node *n)
             return check_native(c, n, bi);
         diag_error(c->diags, n->u.call.callee.span, "unknown function '%s'", name);
         suggest(c, name, visible_names(c, false));
-        for (size_t i = 0; i < n->u.call.args.len; i++)
-            if (n->u.call.args.items[i]->kind != N_LAMBDA && n->u.call.args.items[i]->kind != N_NAMED_ARG)
-                check_expr(c, n->u.call.args.items[i], NULL);
+        /* Its arguments are not checked: without the function it is unknown
+         * whether they are values or expressions for each element. */
         return err(n);
     }
     if (from_broken_module(s))
@@ -2189,7 +2232,9 @@ static void check_decision(Checker *c, Node *d)
         bool keyed = false;
         if (src && src->kind == SYM_SOURCE) {
             int idx = src->decl->u.source.index;
-            keyed = idx >= 0 && (size_t)idx < c->out->nsources && c->out->sources[idx]->key_field >= 0;
+            /* A key that is declared but wrong was reported at the source. */
+            keyed = src->decl->u.source.key.name != NULL ||
+                    (idx >= 0 && (size_t)idx < c->out->nsources && c->out->sources[idx]->key_field >= 0);
         }
         if (!keyed) {
             diag_error(c->diags, d->u.decision.name.span, "decision %s needs a key for its output lines",

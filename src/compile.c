@@ -24,6 +24,8 @@
 #define MAX_CHUNK_BYTES (16u * 1024u * 1024u)
 /* Instructions with a one-byte count take at most this many values. */
 #define MAX_U8 255
+/* Decisions including decisions that include decisions ... no policy
+ * needs more than a few levels. */
 #define MAX_INCLUDE_DEPTH 32
 
 typedef struct Base {
@@ -42,9 +44,10 @@ typedef struct Compiler {
     SpanRun *spans;
     uint32_t nspans, spans_cap;
     Span cur_span;
+    bool slots_reported, include_reported;
     int depth, max_depth;
     int next_slot, max_slot;
-    Base bases[MAX_INCLUDE_DEPTH];
+    Base bases[MAX_INCLUDE_DEPTH + 1]; /* the decision's own frame, then one per include */
     int nbases;
     uint32_t label_at;  /* no peephole across a jump target at this position */
     uint32_t last_op;   /* position of the last opcode emitted */
@@ -221,7 +224,11 @@ static int temp(Compiler *C, int n)
     if (C->next_slot > C->max_slot)
         C->max_slot = C->next_slot;
     if (C->next_slot > MAX_U8) {
-        cerror(C, C->cur_span, "%s: too many local values and loops in one function or decision", "compile");
+        if (!C->slots_reported)
+            cerror(C, C->cur_span,
+                   "this needs more than 255 local values and loop counters in one function or decision%s",
+                   "; move parts of it into functions");
+        C->slots_reported = true;
         return 0;
     }
     return s;
@@ -1046,6 +1053,7 @@ static void chunk_begin(Compiler *C, int named_slots, Span span)
     C->depth = C->max_depth = 0;
     C->next_slot = C->max_slot = named_slots;
     C->nbases = 0;
+    C->slots_reported = false;
     C->label_at = UINT32_MAX;
     C->last_op = UINT32_MAX;
     C->cur_span = span;
@@ -1155,8 +1163,10 @@ static void compile_body(Compiler *C, const Node *d)
             break;
         case N_INCLUDE: {
             const Node *t = s->u.include.target;
-            if (C->nbases == MAX_INCLUDE_DEPTH) {
-                cerror(C, s->span, "decisions include each other more than %s levels deep", "32");
+            if (C->nbases == MAX_INCLUDE_DEPTH + 1) {
+                if (!C->include_reported)
+                    cerror(C, s->span, "decisions include each other more than %s levels deep", "32");
+                C->include_reported = true;
                 break;
             }
             int base = temp(C, t->u.decision.nslots);

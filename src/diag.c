@@ -93,6 +93,8 @@ static void add(DiagList *d, DiagLevel level, Span span, const char *fmt, va_lis
         d->warnings++;
     if (d->count >= DIAG_MAX_KEPT) {
         d->dropped++;
+        if (level == DIAG_ERROR)
+            d->dropped_errors++;
         return;
     }
     if (d->count == d->cap) {
@@ -214,8 +216,18 @@ void diag_render(const DiagList *d, const Diagnostic *g, RgBuf *out)
     }
     int w = digits(line);
     buf_printf(out, " %*ld | ", w, line);
-    for (size_t i = 0; i < line_len; i++)
-        buf_addc(out, ls[i] == '\t' ? ' ' : ls[i]);
+    for (size_t i = 0; i < line_len; i++) {
+        unsigned char ch = (unsigned char)ls[i];
+        if (ch == '\t')
+            buf_addc(out, ' ');
+        else if (ch < 0x20 || ch == 0x7f)
+            /* Shown as its control picture (U+2400...), one column wide
+             * like the character, so the caret stays in place and the
+             * terminal is not driven by what the policy contains. */
+            text_encode(out, ch == 0x7f ? 0x2421 : 0x2400 + ch);
+        else
+            buf_addc(out, (char)ch);
+    }
     buf_addc(out, '\n');
     buf_printf(out, " %*s | ", w, "");
     long from = col;

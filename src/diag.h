@@ -60,8 +60,9 @@ typedef struct Diagnostic {
 typedef struct DiagList {
     Diagnostic *items;
     size_t count, cap;
-    size_t errors, warnings;
-    size_t dropped;
+    size_t errors, warnings;   /* all found, kept or not */
+    size_t dropped;            /* found but not kept */
+    size_t dropped_errors;
     const SourceSet *sources;
 } DiagList;
 

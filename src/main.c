@@ -40,10 +40,11 @@ static int usage_error(const char *fmt, const char *arg)
 
 static void print_diag(void *ctx, const regel_diagnostic *d)
 {
-    int *errors = ctx;
+    unsigned long *errors = ctx;
     fputs(d->text, stderr);
     if (d->level == REGEL_LEVEL_ERROR)
         (*errors)++;
+    *errors += d->errors_left_out;
 }
 
 static void print_report(void *ctx, const char *line)
@@ -54,10 +55,10 @@ static void print_report(void *ctx, const char *line)
 
 static regel_status compile(char **paths, int n, regel_program **p)
 {
-    int errors = 0;
+    unsigned long errors = 0;
     regel_status st = regel_compile_files((const char *const *)paths, (size_t)n, print_diag, &errors, p);
     if (st == REGEL_ERR_POLICY && errors)
-        fprintf(stderr, "%d error%s\n", errors, errors == 1 ? "" : "s");
+        fprintf(stderr, "%lu error%s\n", errors, errors == 1 ? "" : "s");
     else if (st == REGEL_ERR_NOMEM)
         fprintf(stderr, "regel: out of memory\n");
     return st;
@@ -129,7 +130,7 @@ static int cmd_run(int argc, char **argv, bool disasm)
     opterr = 0;
     int c;
     unsigned long long n;
-    while ((c = getopt_long(argc, argv, "o:", longs, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":o:", longs, NULL)) != -1) {
         switch (c) {
         case OPT_DATA: o.data_dir = optarg; break;
         case OPT_DECISION: decisions[ndecisions++] = optarg; break;
@@ -169,10 +170,10 @@ static int cmd_run(int argc, char **argv, bool disasm)
             o.limits.max_depth = (unsigned)n;
             break;
         case 'o': output = optarg; break;
+        case ':':
+            return usage_error("%s needs a value", argv[optind - 1]);
         case '?':
-            if (optopt)
-                return usage_error("option -%c is unknown or needs a value", (const char[]){(char)optopt, 0});
-            return usage_error("unknown option or missing value: %s", argv[optind - 1]);
+            return usage_error("unknown option %s", argv[optind - 1]);
         default: break;
         }
     }
@@ -250,7 +251,9 @@ static int cmd_run(int argc, char **argv, bool disasm)
     }
     if (st == REGEL_ERR_NOMEM)
         fprintf(stderr, "regel: out of memory\n");
-    if (st != REGEL_ERR_USAGE)
+    if (st == REGEL_ERR_USAGE)
+        fprintf(stderr, "(regel help shows the usage)\n");
+    else
         fprintf(stderr, "regel: %llu records read, %llu decided, %llu failed, %llu invalid\n", s.read, s.decided,
                 s.failed, s.invalid);
     free(decisions);

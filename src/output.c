@@ -108,6 +108,15 @@ void output_verdict(RgBuf *b, OutputFormat f, const Program *p, const DecisionIn
         table_id(b, v->key);
         buf_adds(b, word);
         if (d->nfields) {
+            /* Fields line up whatever the outcome word. */
+            size_t width = 0;
+            for (uint32_t i = 0; i < d->nwords; i++) {
+                size_t n = text_length(d->words[i], strlen(d->words[i]));
+                if (n > width)
+                    width = n;
+            }
+            for (size_t n = text_length(word, strlen(word)); n < width; n++)
+                buf_addc(b, ' ');
             buf_adds(b, "   (");
             for (uint32_t i = 0; i < d->nfields; i++) {
                 if (i)

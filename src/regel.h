@@ -67,7 +67,11 @@ REGEL_API const char *regel_version(void);
 
 /* ------------------------------------------------------------ diagnostics */
 
-typedef enum regel_level { REGEL_LEVEL_ERROR, REGEL_LEVEL_WARNING } regel_level;
+typedef enum regel_level {
+    REGEL_LEVEL_ERROR,
+    REGEL_LEVEL_WARNING,
+    REGEL_LEVEL_NOTE, /* "N more problems were found": says how many were left out */
+} regel_level;
 
 typedef struct regel_diagnostic {
     regel_level level;
@@ -77,6 +81,7 @@ typedef struct regel_diagnostic {
     const char *message; /* "unknown field 'listade_invanare' of Vardcentral" */
     const char *hint;    /* NULL, or a suggestion such as "did you mean 'listade'?" */
     const char *text;    /* the whole report: location, message, source line, caret, hint */
+    unsigned long errors_left_out; /* REGEL_LEVEL_NOTE: errors beyond the ones delivered */
 } regel_diagnostic;
 
 typedef void (*regel_diagnostic_fn)(void *ctx, const regel_diagnostic *d);

@@ -158,9 +158,13 @@ static void decide(Runner *r, uint32_t di, Value subject, Verdict *v)
         output_failure(&r->out, r->o->format, d, key, msg.data);
         RgBuf rep;
         buf_init(&rep);
-        buf_printf(&rep, "%s ", d->name);
-        if (key.tag == V_TEXT)
+        buf_adds(&rep, d->name);
+        if (key.tag == V_TEXT) {
+            buf_addc(&rep, ' ');
             buf_add(&rep, key.as.s, key.aux);
+        } else if (subject.tag == V_RECORD && subject.as.rec->line) {
+            buf_printf(&rep, " (the record on line %u)", subject.as.rec->line);
+        }
         buf_printf(&rep, ": evaluation failed: %s", msg.data);
         report(r, rep.data);
         r->s->failed++;
