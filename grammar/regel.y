@@ -381,6 +381,7 @@ primary
     | name                      { $$ = node_name(@1, $1.name); }
     | '.' field_name            { $$ = node_field(@$, NULL, $2, false); }
     | name '(' args ')'         { $$ = mk(N_CALL, @$); $$->u.call.callee = $1; $$->u.call.args = $3; }
+    | UNIT '(' args ')'         { $$ = mk(N_CALL, @$); $$->u.call.callee = id_of(source_text(PS, @1), @1); $$->u.call.args = $3; }
     | '(' expr ')'              { $$ = $2; }
     | '[' exprs ']'             { $$ = mk(N_LIST, @$); $$->u.list = $2; }
     ;
@@ -438,6 +439,7 @@ static bool starts_expression(yysymbol_kind_t k)
     case YYSYMBOL_INTEGER: case YYSYMBOL_DECIMAL: case YYSYMBOL_DATE: case YYSYMBOL_STRING:
     case YYSYMBOL_STR_HEAD: case YYSYMBOL_IDENT: case YYSYMBOL_TRUE: case YYSYMBOL_FALSE:
     case YYSYMBOL_NONE: case YYSYMBOL_IT: case YYSYMBOL_IF: case YYSYMBOL_NOT:
+    case YYSYMBOL_UNIT: /* year(d) */
         return true;
     default:
         return false;
@@ -471,8 +473,10 @@ static bool is_operator(yysymbol_kind_t k, bool expression)
     switch (k) {
     case YYSYMBOL_IN: case YYSYMBOL_AND: case YYSYMBOL_OR: case YYSYMBOL_NOT_IN: case YYSYMBOL_WHERE:
     case YYSYMBOL_EQ: case YYSYMBOL_NE: case YYSYMBOL_LE: case YYSYMBOL_GE: case YYSYMBOL_QDOT:
-    case YYSYMBOL_QQ: case YYSYMBOL_UNIT:
+    case YYSYMBOL_QQ:
         return true;
+    case YYSYMBOL_UNIT: /* 3 months */
+        return !expression;
     default: {
         const char *n = yysymbol_name(k);
         if (n[0] != '\'' || n[2] != '\'')
@@ -519,7 +523,7 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner)
          * not enough for that (record 5 wants a name, not an expression). */
         bool expression = false;
         for (int i = 0; i < n; i++)
-            if (starts_expression(expected[i]) && expected[i] != YYSYMBOL_IDENT)
+            if (starts_expression(expected[i]) && expected[i] != YYSYMBOL_IDENT && expected[i] != YYSYMBOL_UNIT)
                 expression = true;
         int operators = 0;
         for (int i = 0; i < n; i++)
@@ -527,6 +531,8 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner)
                 operators++;
         for (int i = 0; i < n; i++) {
             if (expression && starts_expression(expected[i]))
+                continue;
+            if (!expression && expected[i] == YYSYMBOL_UNIT && operators > 3)
                 continue;
             if (operators > 3 && is_operator(expected[i], expression))
                 continue;

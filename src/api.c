@@ -283,9 +283,9 @@ regel_status regel_run(const regel_program *p, const regel_run_options *o, regel
         if (o->report) {
             char line[160];
             if (strlen(o->today) == 10 && o->today[4] == '-' && o->today[7] == '-')
-                snprintf(line, sizeof line, "regel: %s is not a date in the calendar", o->today);
+                snprintf(line, sizeof line, "%s is not a date in the calendar", o->today);
             else
-                snprintf(line, sizeof line, "regel: the date for today is written YYYY-MM-DD, not '%.40s'", o->today);
+                snprintf(line, sizeof line, "the date for today is written YYYY-MM-DD, not '%.40s'", o->today);
             o->report(o->report_ctx, line);
         }
         return REGEL_ERR_USAGE;
@@ -294,7 +294,7 @@ regel_status regel_run(const regel_program *p, const regel_run_options *o, regel
         if (program_decision(prog, o->decisions[i]) < 0) {
             if (o->report) {
                 char line[512];
-                snprintf(line, sizeof line, "regel: the policy has no decision called '%.200s'", o->decisions[i]);
+                snprintf(line, sizeof line, "the policy has no decision called '%.200s'", o->decisions[i]);
                 o->report(o->report_ctx, line);
             }
             return REGEL_ERR_USAGE;

@@ -190,7 +190,7 @@ static Symbol *lookup_local(Checker *c, const char *name)
 /* The path an expression names, as a key, or NULL when it is not a path. */
 static const char *path_key(const Node *n)
 {
-    if (n->kind == N_NAME) {
+    if (n->kind == N_NAME || n->kind == N_IT) {
         const Symbol *s = n->u.name.sym;
         if (!s || (s->kind != SYM_LOCAL && s->kind != SYM_CONST))
             return NULL;
@@ -248,15 +248,13 @@ static void learn(Checker *c, const Node *cond, bool truth, bool from_guard)
         break;
     case OP_NE:
     case OP_EQ: {
-        bool present = (cond->u.op.op == OP_NE) == truth;
-        if (!present)
-            break;
         const Node *p = b->kind == N_NONE ? a : a->kind == N_NONE ? b : NULL;
         if (p) {
+            /* x != none holds, or x == none fails: x is there. */
             const char *key = path_key(p);
-            if (key)
+            if (key && (cond->u.op.op == OP_NE) == truth)
                 add_fact(c, key, from_guard);
-        } else if (cond->u.op.op == OP_EQ) {
+        } else if (cond->u.op.op == OP_EQ && truth) {
             /* x == <something that is never none> also proves x present. */
             const char *ka = path_key(a), *kb = path_key(b);
             if (ka && b->type && !type_is_optional(b->type))
@@ -1460,10 +1458,10 @@ static const Type *check_binary(Checker *c, Node *n)
     }
     case OP_COALESCE: {
         const Type *ta = check_expr(c, a, NULL);
-        if (is_error(ta))
-            return err(n);
-        if (!type_is_optional(ta)) {
-            diag_error(c->diags, a->span, "this is never none (its type is %s), so ?? is not needed", tname(ta));
+        if (is_error(ta) || !type_is_optional(ta)) {
+            if (!is_error(ta))
+                diag_error(c->diags, a->span, "this is never none (its type is %s), so ?? is not needed", tname(ta));
+            check_expr(c, b, is_error(ta) ? NULL : ta);
             return err(n);
         }
         const Type *want = type_strip(ta);
@@ -1906,13 +1904,23 @@ static const Type *check_if(Checker *c, Node *n)
     return set_type(n, u);
 }
 
+static bool is_empty_list(const Node *n)
+{
+    return n->kind == N_LIST && n->u.list.len == 0;
+}
+
 static const Type *check_list(Checker *c, Node *n, const Type *expected)
 {
     const Type *want = expected ? elem_of(type_strip(expected)) : NULL;
     const Type *acc = NULL;
+    /* Empty lists among the elements take their type from the others, so
+     * they are checked last: [[1], [], [2, 3]]. */
+    for (int pass = 0; pass < 2; pass++)
     for (size_t i = 0; i < n->u.list.len; i++) {
         Node *e = n->u.list.items[i];
-        const Type *t = check_expr(c, e, want);
+        if (is_empty_list(e) != (pass == 1))
+            continue;
+        const Type *t = check_expr(c, e, pass == 1 && acc ? acc : want);
         if (!acc) {
             acc = t;
             continue;
@@ -1925,8 +1933,14 @@ static const Type *check_list(Checker *c, Node *n, const Type *expected)
         }
         acc = u;
     }
-    if (!acc)
-        acc = want ? want : &type_error;
+    if (!acc) {
+        if (!want) {
+            diag_error(c->diags, n->span, "the type of an empty list [] must come from where it is used");
+            diag_hint(c->diags, "give it one: let xs: List<Text> = []");
+            return err(n);
+        }
+        acc = want;
+    }
     return set_type(n, type_list(acc));
 }
 
@@ -1953,7 +1967,7 @@ static const Type *check_expr(Checker *c, Node *n, const Type *expected)
             return err(n);
         }
         n->u.name.sym = e;
-        return set_type(n, e->type);
+        return set_type(n, narrow(c, n, e->type));
     }
     case N_ELEM_FIELD: return check_elem_field(c, n);
     case N_FIELD: return check_field(c, n);

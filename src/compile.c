@@ -45,6 +45,7 @@ typedef struct Compiler {
     uint32_t nspans, spans_cap;
     Span cur_span;
     bool slots_reported, include_reported;
+    const char *fold_problem; /* why the last fold of arithmetic failed */
     int depth, max_depth;
     int next_slot, max_slot;
     Base bases[MAX_INCLUDE_DEPTH + 1]; /* the decision's own frame, then one per include */
@@ -332,7 +333,27 @@ static bool enum_value(const Node *n, Value *out)
 /* Folds n when it is made of literals, constants and operators on them.
  * Errors (overflow, division by zero) are left for run time to report in
  * context, so folding then simply fails. */
+static bool fold_value(Compiler *C, const Node *n, Value *out);
+
+/* Folds n; an Int folded where the type is Decimal becomes a Decimal, so
+ * constants print as what their type says. */
 static bool fold(Compiler *C, const Node *n, Value *out)
+{
+    if (!fold_value(C, n, out))
+        return false;
+    const Type *t = n->type ? type_strip(n->type) : NULL;
+    if (t && t->kind == T_DEC && out->tag == V_INT)
+        *out = val_dec(dec_from_int(out->as.i));
+    if (t && t->kind == T_LIST && t->elem->kind == T_DEC && out->tag == V_LIST) {
+        List *l = out->as.list;
+        for (uint32_t i = 0; i < l->len; i++)
+            if (l->items[i].tag == V_INT)
+                l->items[i] = val_dec(dec_from_int(l->items[i].as.i));
+    }
+    return true;
+}
+
+static bool fold_value(Compiler *C, const Node *n, Value *out)
 {
     switch (n->kind) {
     case N_INT: *out = val_int(n->u.i); return true;
@@ -422,8 +443,10 @@ static bool fold(Compiler *C, const Node *n, Value *out)
                 case OP_MUL: ok = !__builtin_mul_overflow(a.as.i, b.as.i, &r); break;
                 default: ok = false; break;
                 }
-                if (!ok)
+                if (!ok) {
+                    C->fold_problem = "integer overflow";
                     return false;
+                }
                 *out = val_int(r);
                 return true;
             }
@@ -436,8 +459,10 @@ static bool fold(Compiler *C, const Node *n, Value *out)
             case OP_DIV: st = dec_div(val_as_dec(a), val_as_dec(b), &r); break;
             default: st = DEC_SYNTAX; break;
             }
-            if (st != DEC_OK)
+            if (st != DEC_OK) {
+                C->fold_problem = st == DEC_DIV_ZERO ? "division by zero" : "the decimal does not fit";
                 return false;
+            }
             *out = val_dec(r);
             return true;
         }
@@ -464,8 +489,8 @@ static void emit(Compiler *C, const Node *n);
 static void emit_as(Compiler *C, const Node *n, const Type *want)
 {
     emit(C, n);
-    if (want && n->type && type_needs_widening(want, n->type) && type_strip(n->type)->kind == T_INT &&
-        !type_is_optional(n->type))
+    /* TO_DEC leaves none alone, so optional Ints widen too. */
+    if (want && n->type && type_needs_widening(want, n->type) && type_strip(n->type)->kind == T_INT)
         op(C, BC_TO_DEC);
 }
 
@@ -545,15 +570,9 @@ static int source_index_of(const Node *n)
     return -1;
 }
 
-static void use_source_whole(Compiler *C, int src)
-{
-    C->prog->uses[src].whole = true;
-}
-
 static void use_source_field(Compiler *C, int src, int field)
 {
     SourceUse *u = &C->prog->uses[src];
-    u->whole = true;
     for (uint32_t i = 0; i < u->nindexed; i++)
         if (u->indexed_fields[i] == field)
             return;
@@ -605,6 +624,11 @@ static void emit_filter(Compiler *C, const Node *lam, const Node **conj, size_t 
 static void emit_where(Compiler *C, const Node *n)
 {
     const Node *lam = n->u.where.pred;
+    if (lam->kind != N_LAMBDA || !lam->u.lambda.sym) {
+        cerror(C, n->span, "internal error: %s was not checked", "this where");
+        op(C, BC_NONE);
+        return;
+    }
     const Node *conj[MAX_CONJUNCTS];
     size_t nconj = 0;
     conjuncts(lam->u.lambda.body, conj, &nconj, MAX_CONJUNCTS);
@@ -973,10 +997,20 @@ static void emit(Compiler *C, const Node *n)
         case SYM_LOCAL: op_u8(C, BC_LOAD, slot_of(C, s)); break;
         case SYM_SOURCE: {
             int src = s->decl->u.source.index;
-            use_source_whole(C, src);
             op_u16(C, BC_SOURCE, (uint32_t)src);
             break;
         }
+        case SYM_CONST:
+            /* fold() failed: the constant's own value does not compute. */
+            if (!s->decl->u.constant.checking) {
+                diag_error(C->diags, s->decl->u.constant.value->span, "the value of constant %s cannot be computed: %s",
+                           s->name, C->fold_problem ? C->fold_problem : "it is not made of constants");
+                /* Reported once; the flag is free to use after checking. */
+                ((Node *)s->decl)->u.constant.checking = true;
+            }
+            C->failed = true;
+            op(C, BC_NONE);
+            break;
         case SYM_TODAY: op(C, BC_TODAY); break;
         case SYM_PASSED: op(C, BC_PASSED); break;
         default:
@@ -994,7 +1028,6 @@ static void emit(Compiler *C, const Node *n)
         int src = source_index_of(n->u.index.obj);
         if (src >= 0) {
             emit(C, n->u.index.index);
-            use_source_whole(C, src);
             op_u16(C, BC_LOOKUP, (uint32_t)src);
         } else {
             emit(C, n->u.index.obj);

@@ -63,9 +63,10 @@ typedef struct DecisionInfo {
     bool root;          /* declared in a file the user named */
 } DecisionInfo;
 
+/* The fields of a source that policies select on (where .f == x), which
+ * get a hash index when the source is loaded. */
 typedef struct SourceUse {
-    bool whole;           /* read as a list or looked up: load every record */
-    int *indexed_fields;  /* fields selected on with where .f == x */
+    int *indexed_fields;
     uint32_t nindexed;
 } SourceUse;
 

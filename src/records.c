@@ -426,7 +426,7 @@ static RecordStatus read_json_record(RecordReader *r, const RecordType *rt, cons
                 break;
             }
         }
-        if (f < 0 && klen && ((unsigned char)key[0] >= 0x80 || (klen && (unsigned char)key[klen - 1] <= ' '))) {
+        if (f < 0 && klen && (!j->ascii || (unsigned char)key[0] <= ' ' || (unsigned char)key[klen - 1] <= ' ')) {
             /* Keys are compared as cleaned text too, like values. */
             size_t m;
             const char *c = text_clean(key, klen, &m);

@@ -8,6 +8,7 @@
 
 #include "alloc.h"
 #include "index.h"
+#include "opcodes.h"
 #include "records.h"
 
 typedef struct Runner {
@@ -240,6 +241,28 @@ static bool wanted(const RunOptions *o, const DecisionInfo *d)
     return false;
 }
 
+/* Marks the sources chunk c reads as a whole (lists, lookups, selections),
+ * following its calls. */
+static void sources_read(const Program *p, uint32_t c, bool *need, bool *seen)
+{
+    if (c >= p->nchunks || seen[c])
+        return;
+    seen[c] = true;
+    const Chunk *ch = &p->chunks[c];
+    for (uint32_t pc = 0; pc < ch->len;) {
+        uint8_t o = ch->code[pc];
+        if (o >= BC__COUNT)
+            break;
+        const uint8_t *a = ch->code + pc + 1;
+        uint32_t operand = (uint32_t)a[0] | ((uint32_t)a[1] << 8);
+        if ((o == BC_SOURCE || o == BC_LOOKUP || o == BC_SELECT) && operand < p->nsources)
+            need[operand] = true;
+        else if (o == BC_CALL)
+            sources_read(p, operand, need, seen);
+        pc += (uint32_t)opcode_size(opcode_info[o].operands);
+    }
+}
+
 int run_batch(const Program *p, const RunOptions *o, RunSummary *s)
 {
     memset(s, 0, sizeof *s);
@@ -253,16 +276,24 @@ int run_batch(const Program *p, const RunOptions *o, RunSummary *s)
     r->invalid_reported = rg_alloc_atomic(p->nsources + 1);
     memset(r->invalid_reported, 0, p->nsources + 1);
 
-    /* Every source needed as a whole is loaded before any decision runs, so
-     * that an invalid export stops the run before half the output exists. */
+    /* The sources the wanted decisions read as a whole are loaded before
+     * any decision runs, so that an invalid one stops the run before any
+     * output exists. (A streamed source can only stop it midway.) */
+    bool *need = rg_alloc_atomic(p->nsources + 1);
+    bool *seen = rg_alloc_atomic(p->nchunks + 1);
+    memset(need, 0, p->nsources + 1);
+    memset(seen, 0, p->nchunks + 1);
+    for (uint32_t k = 0; k < p->ndecisions; k++) {
+        const DecisionInfo *d = &p->decisions[k];
+        if (!wanted(o, d))
+            continue;
+        sources_read(p, d->chunk, need, seen);
+        if (d->over_chunk >= 0)
+            sources_read(p, (uint32_t)d->over_chunk, need, seen);
+    }
     int status = RUN_OK;
     for (uint32_t i = 0; i < p->nsources; i++) {
-        if (!p->uses[i].whole)
-            continue;
-        bool needed = false;
-        for (uint32_t k = 0; k < p->ndecisions && !needed; k++)
-            needed = wanted(o, &p->decisions[k]);
-        if (!needed)
+        if (!need[i])
             continue;
         int st = load_source(r, i);
         if (st != RUN_OK)

@@ -884,8 +884,10 @@ bool vm_decide(Vm *vm, uint32_t decision, Value subject, Verdict *v)
     v->must_failed = false;
     v->nreasons = 0;
     if (d->nfields) {
-        if (!v->fields)
+        if (v->fields_cap < d->nfields) {
             v->fields = rg_alloc(d->nfields * sizeof(Value));
+            v->fields_cap = d->nfields;
+        }
         for (uint32_t i = 0; i < d->nfields; i++)
             v->fields[i] = val_none();
     }

@@ -49,6 +49,7 @@ typedef struct Verdict {
     Reason *reasons;
     uint32_t nreasons, reasons_cap;
     Value *fields;      /* the decision's extra fields, in order */
+    uint32_t fields_cap;
 } Verdict;
 
 typedef struct Vm Vm;
@@ -56,8 +57,8 @@ typedef struct Vm Vm;
 Vm *vm_new(const Program *p, const DataSet *data, Date today, VmLimits limits);
 
 /* Evaluates decision d for one subject. False on an error (vm_error);
- * the verdict is then incomplete. The verdict's arrays are reused from
- * call to call. */
+ * the verdict is then incomplete. Start from a zeroed Verdict; its arrays
+ * are reused (and grown) from call to call, for any decision. */
 bool vm_decide(Vm *vm, uint32_t decision, Value subject, Verdict *v);
 /* Runs a chunk that takes no arguments and returns a value (the list a
  * decision runs over). */
