@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "alloc.h"
 #include "text.h"
 
 static const char *severity_word(Severity s)
@@ -77,33 +78,104 @@ static void table_id(RgBuf *b, Value key)
     buf_addc(b, ' ');
 }
 
-void output_verdict(RgBuf *b, OutputFormat f, const Program *p, const DecisionInfo *d, const Verdict *v)
+/* An encoded constant piece of output. */
+typedef struct Piece {
+    const char *s;
+    size_t n;
+} Piece;
+
+typedef struct DecisionPlan {
+    Piece head;    /* {"decision":"name","id": */
+    Piece *words;  /* ,"outcome":"word","reasons":[ */
+    Piece *fields; /* ,"field": */
+} DecisionPlan;
+
+struct OutputPlan {
+    const Program *p;
+    DecisionPlan *decisions;
+    Piece *rules;  /* {"ref":"A1","severity":"must","message": */
+};
+
+static Piece piece(RgBuf *b)
 {
-    const char *word = v->word >= 0 && (uint32_t)v->word < d->nwords ? d->words[v->word] : OUTCOME_ERROR;
+    Piece pc = {buf_dup(b), b->len};
+    buf_clear(b);
+    return pc;
+}
+
+OutputPlan *output_plan(const Program *p)
+{
+    OutputPlan *plan = rg_alloc(sizeof *plan);
+    plan->p = p;
+    RgBuf b;
+    buf_init(&b);
+    plan->rules = rg_alloc((p->nrules ? p->nrules : 1) * sizeof(Piece));
+    for (uint32_t i = 0; i < p->nrules; i++) {
+        const RuleInfo *r = &p->rules[i];
+        buf_adds(&b, "{\"ref\":");
+        json_write_string(&b, r->ref, strlen(r->ref));
+        buf_printf(&b, ",\"severity\":\"%s\",\"message\":", severity_word(r->severity));
+        plan->rules[i] = piece(&b);
+    }
+    plan->decisions = rg_alloc((p->ndecisions ? p->ndecisions : 1) * sizeof(DecisionPlan));
+    for (uint32_t k = 0; k < p->ndecisions; k++) {
+        const DecisionInfo *d = &p->decisions[k];
+        DecisionPlan *dp = &plan->decisions[k];
+        buf_adds(&b, "{\"decision\":");
+        json_write_string(&b, d->name, strlen(d->name));
+        buf_adds(&b, ",\"id\":");
+        dp->head = piece(&b);
+        dp->words = rg_alloc((d->nwords + 1) * sizeof(Piece));
+        for (uint32_t i = 0; i <= d->nwords; i++) {
+            const char *w = i < d->nwords ? d->words[i] : OUTCOME_ERROR;
+            buf_adds(&b, ",\"outcome\":");
+            json_write_string(&b, w, strlen(w));
+            buf_adds(&b, ",\"reasons\":[");
+            dp->words[i] = piece(&b);
+        }
+        dp->fields = rg_alloc((d->nfields ? d->nfields : 1) * sizeof(Piece));
+        for (uint32_t i = 0; i < d->nfields; i++) {
+            buf_addc(&b, ',');
+            json_write_string(&b, d->fields[i], strlen(d->fields[i]));
+            buf_addc(&b, ':');
+            dp->fields[i] = piece(&b);
+        }
+    }
+    return plan;
+}
+
+void output_verdict(RgBuf *b, OutputFormat f, const OutputPlan *plan, uint32_t di, const Verdict *v)
+{
+    const Program *p = plan->p;
+    const DecisionInfo *d = &p->decisions[di];
+    bool known = v->word >= 0 && (uint32_t)v->word < d->nwords;
+    const char *word = known ? d->words[v->word] : OUTCOME_ERROR;
     switch (f) {
-    case OUT_JSONL:
-        jsonl_head(b, d->name, v->key, word);
-        buf_adds(b, ",\"reasons\":[");
+    case OUT_JSONL: {
+        const DecisionPlan *dp = &plan->decisions[di];
+        buf_add(b, dp->head.s, dp->head.n);
+        if (v->key.tag == V_TEXT)
+            json_write_string(b, v->key.as.s, v->key.aux);
+        else
+            buf_add(b, "null", 4);
+        const Piece *w = &dp->words[known ? (uint32_t)v->word : d->nwords];
+        buf_add(b, w->s, w->n);
         for (uint32_t i = 0; i < v->nreasons; i++) {
-            const RuleInfo *r = &p->rules[v->reasons[i].rule];
+            const Piece *r = &plan->rules[v->reasons[i].rule];
             if (i)
                 buf_addc(b, ',');
-            buf_adds(b, "{\"ref\":");
-            json_write_string(b, r->ref, strlen(r->ref));
-            buf_adds(b, r->severity == SEV_SHOULD ? ",\"severity\":\"should\",\"message\":"
-                                                  : ",\"severity\":\"must\",\"message\":");
+            buf_add(b, r->s, r->n);
             value_write_json(b, v->reasons[i].message);
             buf_addc(b, '}');
         }
         buf_addc(b, ']');
         for (uint32_t i = 0; i < d->nfields; i++) {
-            buf_addc(b, ',');
-            json_write_string(b, d->fields[i], strlen(d->fields[i]));
-            buf_addc(b, ':');
+            buf_add(b, dp->fields[i].s, dp->fields[i].n);
             value_write_json(b, v->fields[i]);
         }
-        buf_adds(b, "}\n");
+        buf_add(b, "}\n", 2);
         break;
+    }
     case OUT_TABLE:
         table_id(b, v->key);
         buf_adds(b, word);

@@ -18,8 +18,15 @@ typedef enum OutputFormat { OUT_JSONL, OUT_TABLE, OUT_CSV } OutputFormat;
 /* The outcome word of a decision that failed with an evaluation error. */
 #define OUTCOME_ERROR "fel"
 
-/* Appends the line(s) for one verdict. */
-void output_verdict(RgBuf *b, OutputFormat f, const Program *p, const DecisionInfo *d, const Verdict *v);
+/* The parts of JSON lines that are the same on every line (the decision's
+ * name, its outcome words, the rules' refs and severities, field names),
+ * encoded once per run instead of once per line. */
+typedef struct OutputPlan OutputPlan;
+
+OutputPlan *output_plan(const Program *p);
+
+/* Appends the line(s) for one verdict of decision number di. */
+void output_verdict(RgBuf *b, OutputFormat f, const OutputPlan *plan, uint32_t di, const Verdict *v);
 /* Appends the line for a subject whose evaluation failed: outcome "fel"
  * with the error (and where in the policy it happened) as its reason. */
 void output_failure(RgBuf *b, OutputFormat f, const DecisionInfo *d, Value key, const char *error);

@@ -21,6 +21,7 @@ typedef struct Runner {
     bool *invalid_reported; /* per source: its invalid records were reported already */
     bool output_failed;
     time_t last_progress;
+    OutputPlan *plan;
 } Runner;
 
 static void report(Runner *r, const char *line)
@@ -170,7 +171,7 @@ static void decide(Runner *r, uint32_t di, Value subject, Verdict *v)
         report(r, rep.data);
         r->s->failed++;
     } else if (!v->skipped) {
-        output_verdict(&r->out, r->o->format, r->p, d, v);
+        output_verdict(&r->out, r->o->format, r->plan, di, v);
         r->s->decided++;
     }
     if (r->out.len > 64 * 1024)
@@ -303,6 +304,7 @@ int run_batch(const Program *p, const RunOptions *o, RunSummary *s)
         return status;
 
     r->vm = vm_new(p, &r->data, o->today, o->limits);
+    r->plan = output_plan(p);
     bool first = true;
     for (uint32_t di = 0; di < p->ndecisions && !r->output_failed; di++) {
         const DecisionInfo *d = &p->decisions[di];
