@@ -82,7 +82,9 @@ static const char *source_text(const ParseState *st, Span s) { return rg_strndup
 %token SHOULD "should" GUARD "guard" ELSE "else" INCLUDE "include"
 %token FIELD "field" OUTCOME "outcome" IF "if" THEN "then" AND "and"
 %token OR "or" NOT "not" NOT_IN "not in" WHERE "where" TRUE "true"
-%token FALSE "false" NONE "none" IT "it" RETURN "return" RESERVED "reserved word"
+%token FALSE "false" NONE "none" IT "it" RETURN "return"
+%token QUEUE "queue" BY "by" ORDER "order" CAPACITY "capacity" TABLE "table" TEST "test"
+%token GIVEN "given" EXPECT "expect"
 %token EQ "==" NE "!=" LE "<=" GE ">=" FAT_ARROW "=>" ARROW "->"
 %token QDOT "?." QQ "??"
 %token <i> INTEGER "integer" UNIT "unit"
@@ -92,13 +94,18 @@ static const char *source_text(const ParseState *st, Span s) { return rg_strndup
 
 %type <node> decl import record rec_field enum format option option_value source
 %type <node> const fn param decision stmt let rule include out_field outcome arm
+%type <node> queue opt_by opt_capacity table row test test_stmt
 %type <node> type expr primary postfix arg string opt_type_ann opt_ret opt_key_expr
 %type <list> decls rec_fields words options option_list params param_list stmts lets
-%type <list> arms args arg_list exprs expr_list holes type_args
+%type <list> arms args arg_list exprs expr_list holes type_args rows test_stmts
 %type <sev> severity
-%type <id> name opt_key field_name
+%type <id> name opt_key field_name opt_hit
 %type <str> opt_from
 
+/* `xs where x => c` in a table row's condition: the arrow belongs to the
+ * lambda (write the row as (xs where x) => v to mean the other). */
+%precedence NAME_ALONE
+%precedence FAT_ARROW
 %left WHERE
 %precedence ELSE
 %left OR
@@ -122,14 +129,22 @@ decls
     | decls error               { $$ = $1; }
     ;
 
-decl: import | record | enum | format | source | const | fn | decision ;
+decl: import | record | enum | format | source | const | fn | decision | queue | table | test ;
 
 name: IDENT                     { $$ = id_of($1.s, @1); } ;
 
-/* A field may be called like a unit (a JSON key "year", a date's .month). */
+/* A field may be called like a unit (a JSON key "year", a date's .month)
+ * or like a keyword (a result's .outcome, a JSON key "key"): after a '.'
+ * it can only be a field. */
 field_name
     : name                      { $$ = $1; }
-    | UNIT                      { $$ = id_of(source_text(PS, @1), @1); }
+    | field_keyword             { $$ = id_of(source_text(PS, @1), @1); }
+    ;
+
+field_keyword
+    : UNIT | OUTCOME | KEY | FIELD | ORDER | BY | CAPACITY | FORMAT | SOURCE | RECORD | ENUM
+    | TABLE | TEST | GIVEN | EXPECT | QUEUE | IMPORT | DECISION | INCLUDE | LET | CONST | FN | RETURN
+    | MUST | SHOULD | GUARD | THEN
     ;
 
 import
@@ -265,6 +280,65 @@ opt_key_expr
     | KEY expr                  { $$ = $2; }
     ;
 
+queue
+    : QUEUE name FOR name IN expr opt_by ORDER expr_list opt_capacity '{' stmts '}'
+                                { $$ = mk(N_QUEUE, @$); $$->u.queue.name = $2; $$->u.queue.subject = $4;
+                                  $$->u.queue.over = $6; $$->u.queue.by = $7; $$->u.queue.order = $9;
+                                  $$->u.queue.capacity = $10; $$->u.queue.body = $12; }
+    ;
+
+opt_by
+    : %empty                    { $$ = NULL; }
+    | BY expr                   { $$ = $2; }
+    ;
+
+opt_capacity
+    : %empty                    { $$ = NULL; }
+    | CAPACITY expr             { $$ = $2; }
+    ;
+
+table
+    : TABLE name '(' params ')' ARROW type opt_hit '{' rows '}'
+                                { $$ = mk(N_TABLE, @$); $$->u.table.name = $2; $$->u.table.params = $4;
+                                  $$->u.table.ret = $7; $$->u.table.hit = $8; $$->u.table.rows = $10; }
+    ;
+
+opt_hit
+    : %empty                    { $$ = id_of(NULL, @$); }
+    | name                      { $$ = $1; }
+    ;
+
+rows
+    : row                       { memset(&$$, 0, sizeof $$); nodes_push(&$$, $1); }
+    | rows ',' row              { $$ = $1; nodes_push(&$$, $3); }
+    | rows ','                  { $$ = $1; }
+    ;
+
+row
+    : expr FAT_ARROW expr       { $$ = mk(N_TABLE_ROW, @$); $$->u.row.cond = $1; $$->u.row.value = $3; }
+    | ELSE FAT_ARROW expr       { $$ = mk(N_TABLE_ROW, @$); $$->u.row.value = $3; }
+    ;
+
+test
+    : TEST STRING '{' test_stmts '}'
+                                { $$ = mk(N_TEST, @$); $$->u.test.name = $2.s; $$->u.test.name_span = @2;
+                                  $$->u.test.body = $4; }
+    ;
+
+test_stmts
+    : %empty                    { memset(&$$, 0, sizeof $$); }
+    | test_stmts test_stmt      { $$ = $1; nodes_push(&$$, $2); }
+    | test_stmts error          { $$ = $1; }
+    ;
+
+test_stmt
+    : let
+    | GIVEN name '=' expr       { $$ = mk(N_GIVEN, @$); $$->u.given.source = $2; $$->u.given.value = $4; }
+    | GIVEN STRING              { $$ = mk(N_GIVEN, @$); $$->u.given.source = id_of(NULL, @2);
+                                  $$->u.given.folder = $2.s; $$->u.given.folder_span = @2; }
+    | EXPECT expr               { $$ = mk(N_EXPECT, @$); $$->u.expect.cond = $2; }
+    ;
+
 stmts
     : %empty                    { memset(&$$, 0, sizeof $$); }
     | stmts stmt                { $$ = $1; nodes_push(&$$, $2); }
@@ -367,6 +441,7 @@ postfix
     | postfix QDOT field_name   { $$ = node_field(@$, $1, $3, true); }
     | postfix '[' expr ']'      { $$ = mk(N_INDEX, @$); $$->u.index.obj = $1; $$->u.index.index = $3; }
     | postfix UNIT              { $$ = mk(N_DURATION, @$); $$->u.dur.amount = $1; $$->u.dur.unit = (DurUnit)$2; }
+    | postfix '!'               { $$ = node_unary(@$, OP_UNWRAP, $1); }
     ;
 
 primary
@@ -377,8 +452,9 @@ primary
     | FALSE                     { $$ = node_bool(@1, false); }
     | NONE                      { $$ = mk(N_NONE, @1); }
     | IT                        { $$ = mk(N_IT, @1); }
+    | CAPACITY                  { $$ = mk(N_QUEUE_STATE, @1); $$->u.qstate.which = QSTATE_CAPACITY; }
     | string                    { $$ = $1; }
-    | name                      { $$ = node_name(@1, $1.name); }
+    | name %prec NAME_ALONE     { $$ = node_name(@1, $1.name); }
     | '.' field_name            { $$ = node_field(@$, NULL, $2, false); }
     | name '(' args ')'         { $$ = mk(N_CALL, @$); $$->u.call.callee = $1; $$->u.call.args = $3; }
     | UNIT '(' args ')'         { $$ = mk(N_CALL, @$); $$->u.call.callee = id_of(source_text(PS, @1), @1); $$->u.call.args = $3; }
@@ -440,6 +516,7 @@ static bool starts_expression(yysymbol_kind_t k)
     case YYSYMBOL_STR_HEAD: case YYSYMBOL_IDENT: case YYSYMBOL_TRUE: case YYSYMBOL_FALSE:
     case YYSYMBOL_NONE: case YYSYMBOL_IT: case YYSYMBOL_IF: case YYSYMBOL_NOT:
     case YYSYMBOL_UNIT: /* year(d) */
+    case YYSYMBOL_CAPACITY: /* in a queue's rules */
         return true;
     default:
         return false;
@@ -483,7 +560,7 @@ static bool is_operator(yysymbol_kind_t k, bool expression)
             return false;
         if (expression && strchr("-.[(", n[1]))
             return false;
-        return strchr("<>+-*/%.[(", n[1]) != NULL;
+        return strchr("<>+-*/%.[(!", n[1]) != NULL;
     }
     }
 }
@@ -505,9 +582,7 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner)
 
     RgBuf msg;
     buf_init(&msg);
-    if (got == YYSYMBOL_RESERVED) {
-        buf_printf(&msg, "this word is reserved for a later version of the language");
-    } else if (got == YYSYMBOL_YYEOF) {
+    if (got == YYSYMBOL_YYEOF) {
         buf_printf(&msg, "unexpected end of file");
     } else if (where.end > where.start && where.end - where.start <= 30 && got != YYSYMBOL_STRING &&
                got != YYSYMBOL_STR_HEAD && got != YYSYMBOL_STR_MID && got != YYSYMBOL_STR_TAIL) {
@@ -562,10 +637,25 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner)
                 buf_adds(&msg, j == k - 1 ? " or " : ", ");
             buf_adds(&msg, names[j]);
         }
-    } else if (n == 0 && got != YYSYMBOL_RESERVED) {
-        /* nothing more to say */
     }
     diag_error(st->diags, where, "%s", msg.data);
+    /* A keyword where only a name fits (not any expression). */
+    bool name_expected = false;
+    for (int i = 0; i < n; i++)
+        if (expected[i] == YYSYMBOL_IDENT)
+            name_expected = true;
+    for (int i = 0; i < n; i++)
+        if (starts_expression(expected[i]) && expected[i] != YYSYMBOL_IDENT && expected[i] != YYSYMBOL_UNIT)
+            name_expected = false;
+    /* A keyword is a token whose name is its own spelling. */
+    const char *tok = yysymbol_name(got);
+    size_t toklen = strlen(tok);
+    bool keyword = tok[0] >= 'a' && tok[0] <= 'z' && where.end - where.start == toklen &&
+                   memcmp(st->text + where.start, tok, toklen) == 0;
+    if (name_expected && keyword)
+        diag_hint(st->diags, "'%s' is a keyword of the language and cannot be used as a name", tok);
+    else if (where.end == where.start + 1 && st->text[where.start] == '!')
+        diag_hint(st->diags, "write not, or != for inequality (a '!' after a value says it is there)");
     st->errors++;
     return 0;
 }

@@ -17,6 +17,7 @@
 #include "date.h"
 #include "disasm.h"
 #include "run.h"
+#include "testrun.h"
 
 struct regel_program {
     Program *program;
@@ -124,11 +125,11 @@ static const char **expand(const char *const *paths, size_t n, size_t *count, Di
 }
 
 static regel_status finish_compile(Checked *checked, DiagList *diags, SourceSet *files, regel_diagnostic_fn fn,
-                                   void *ctx, regel_program **out)
+                                   void *ctx, bool coverage, regel_program **out)
 {
     Program *prog = NULL;
     if (diags->errors == 0)
-        prog = compile_program(checked, diags);
+        prog = compile_program(checked, diags, coverage);
     diags_sort(diags);
     deliver(diags, fn, ctx);
     if (diags->errors || !prog)
@@ -159,7 +160,7 @@ regel_status regel_compile_files(const char *const *paths, size_t npaths, regel_
         st = REGEL_ERR_POLICY;
     } else {
         Checked *checked = check_files(files, list, n, diags);
-        st = finish_compile(checked, diags, files, on_diag, ctx, out);
+        st = finish_compile(checked, diags, files, on_diag, ctx, false, out);
     }
     rg_try_end(&t);
     return st;
@@ -178,7 +179,7 @@ regel_status regel_compile_string(const char *name, const char *text, size_t len
     DiagList *diags = diags_new(files);
     char *copy = rg_strndup(text, len);
     Checked *checked = check_text(files, name ? name : "<text>", copy, len, NULL, diags);
-    regel_status st = finish_compile(checked, diags, files, on_diag, ctx, out);
+    regel_status st = finish_compile(checked, diags, files, on_diag, ctx, false, out);
     rg_try_end(&t);
     return st;
 }
@@ -335,4 +336,85 @@ regel_status regel_run(const regel_program *p, const regel_run_options *o, regel
     case -1: return REGEL_ERR_NOMEM;
     default: return REGEL_ERR_OUTPUT;
     }
+}
+
+void regel_test_options_init(regel_test_options *o)
+{
+    memset(o, 0, sizeof *o);
+    o->limits = regel_default_limits();
+}
+
+typedef struct TestSink {
+    const regel_test_options *o;
+} TestSink;
+
+static void test_write(void *ctx, const char *text, size_t n)
+{
+    const TestSink *s = ctx;
+    if (s->o->write)
+        s->o->write(s->o->write_ctx, text, n);
+    else
+        fwrite(text, 1, n, stdout);
+}
+
+static regel_status test_protected(const char *const *paths, size_t npaths, regel_diagnostic_fn on_diag, void *ctx,
+                                   const regel_test_options *o, Date today, regel_test_summary *s)
+{
+    RgTry t;
+    if (RG_TRY(&t))
+        return REGEL_ERR_NOMEM;
+    SourceSet *files = sources_new();
+    DiagList *diags = diags_new(files);
+    size_t n;
+    const char **list = expand(paths, npaths, &n, diags);
+    regel_program *p = NULL;
+    regel_status st;
+    if (diags->errors) {
+        deliver(diags, on_diag, ctx);
+        st = REGEL_ERR_POLICY;
+    } else {
+        Checked *checked = check_files(files, list, n, diags);
+        st = finish_compile(checked, diags, files, on_diag, ctx, true, &p);
+    }
+    if (st == REGEL_OK) {
+        TestSink sink = {o};
+        TestOptions to;
+        memset(&to, 0, sizeof to);
+        to.today = today;
+        to.limits.max_steps = o->limits.max_steps;
+        to.limits.max_memory = o->limits.max_memory;
+        to.limits.max_depth = o->limits.max_depth;
+        to.every_rule = o->every_rule != 0;
+        to.write = test_write;
+        to.write_ctx = &sink;
+        TestSummary ts;
+        bool ok = test_run(p->program, &to, &ts);
+        s->passed = ts.passed;
+        s->failed = ts.failed;
+        s->rules = ts.rules;
+        s->covered = ts.covered;
+        st = ok ? REGEL_OK : REGEL_ERR_TESTS;
+        rg_free(p);
+    }
+    rg_try_end(&t);
+    return st;
+}
+
+regel_status regel_test(const char *const *paths, size_t npaths, regel_diagnostic_fn on_diag, void *ctx,
+                        const regel_test_options *o, regel_test_summary *s)
+{
+    rg_alloc_init();
+    regel_test_summary ignored;
+    if (!s)
+        s = &ignored;
+    memset(s, 0, sizeof *s);
+    regel_test_options defaults;
+    if (!o) {
+        regel_test_options_init(&defaults);
+        o = &defaults;
+    }
+    Date today = date_today();
+    if (o->today && !date_parse_iso(o->today, strlen(o->today), &today))
+        return REGEL_ERR_USAGE;
+    return test_protected(paths, npaths, on_diag, ctx, o, today, s);
 }

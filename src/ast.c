@@ -229,6 +229,33 @@ size_t node_children(const Node *n, Node **out, size_t max)
         put(&c, n->u.decision.id);
         put_list(&c, &n->u.decision.body);
         break;
+    case N_QUEUE:
+        put(&c, n->u.queue.over);
+        put(&c, n->u.queue.by);
+        put_list(&c, &n->u.queue.order);
+        put(&c, n->u.queue.capacity);
+        put_list(&c, &n->u.queue.body);
+        break;
+    case N_TABLE:
+        put_list(&c, &n->u.table.params);
+        put(&c, n->u.table.ret);
+        put_list(&c, &n->u.table.rows);
+        break;
+    case N_TABLE_ROW:
+        put(&c, n->u.row.cond);
+        put(&c, n->u.row.value);
+        break;
+    case N_TEST:
+        put_list(&c, &n->u.test.body);
+        break;
+    case N_GIVEN:
+        put(&c, n->u.given.value);
+        break;
+    case N_EXPECT:
+        put(&c, n->u.expect.cond);
+        break;
+    case N_QUEUE_STATE:
+        break;
     case N_MODULE:
         put_list(&c, &n->u.module.decls);
         break;
@@ -293,6 +320,7 @@ const char *op_text(Op op)
     case OP_IN: return "in";
     case OP_NOT_IN: return "not in";
     case OP_COALESCE: return "??";
+    case OP_UNWRAP: return "!";
     }
     return "?";
 }
@@ -311,7 +339,9 @@ const char *node_kind_name(NodeKind kind)
         [N_RECORD] = "record", [N_REC_FIELD] = "record field", [N_ENUM] = "enum",
         [N_FORMAT] = "format", [N_OPTION] = "option", [N_SOURCE] = "source",
         [N_CONST] = "const", [N_FN] = "fn", [N_PARAM] = "parameter",
-        [N_DECISION] = "decision", [N_MODULE] = "module",
+        [N_DECISION] = "decision", [N_QUEUE] = "queue", [N_TABLE] = "table", [N_TABLE_ROW] = "table row",
+        [N_TEST] = "test", [N_GIVEN] = "given", [N_EXPECT] = "expect", [N_QUEUE_STATE] = "queue state",
+        [N_MODULE] = "module",
     };
     return names[kind];
 }

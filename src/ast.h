@@ -64,6 +64,13 @@ typedef enum NodeKind {
     N_FN,         /* fn */
     N_PARAM,      /* param */
     N_DECISION,   /* decision */
+    N_QUEUE,      /* queue */
+    N_TABLE,      /* table */
+    N_TABLE_ROW,  /* row */
+    N_TEST,       /* test */
+    N_GIVEN,      /* given */
+    N_EXPECT,     /* expect */
+    N_QUEUE_STATE,/* admitted, position, capacity inside a queue: qstate */
     N_MODULE,     /* module */
 } NodeKind;
 
@@ -73,11 +80,15 @@ typedef enum Op {
     OP_AND, OP_OR, OP_NOT, OP_NEG,
     OP_IN, OP_NOT_IN,
     OP_COALESCE, /* a ?? b */
+    OP_UNWRAP,   /* a! : a, which must not be none */
 } Op;
 
 typedef enum DurUnit { UNIT_DAYS, UNIT_WEEKS, UNIT_MONTHS, UNIT_YEARS } DurUnit;
 
 typedef enum Severity { SEV_MUST, SEV_SHOULD, SEV_GUARD } Severity;
+
+/* What a queue's admission rules can ask about the walk. */
+enum { QSTATE_ADMITTED, QSTATE_POSITION, QSTATE_CAPACITY };
 
 typedef struct Node Node;
 
@@ -266,8 +277,63 @@ struct Node {
             int nslots;         /* checker: local slots of its frame */
             struct Symbol *subject_sym;
             struct Module *module;
+            struct RecordType *result_type; /* checker: the value of a call */
+            struct EnumType *words;         /* checker: its outcome words */
             bool checking, checked;
         } decision;
+        struct {
+            Ident name;
+            Ident subject;      /* for subject in ... */
+            Node *over;         /* the elements */
+            Node *by;           /* partition key, or NULL for one queue */
+            NodeList order;     /* ordering keys, first first */
+            Node *capacity;     /* places per partition, or NULL for no limit */
+            NodeList body;      /* admission statements */
+            int index;          /* checker */
+            int nslots;
+            struct Symbol *subject_sym;
+            struct Module *module;
+            NodeList counters;  /* checker: the admitted_with(...) calls, in order */
+            struct RecordType *entry_type; /* checker */
+            bool checking, checked;
+        } queue;
+        struct {
+            Ident name;
+            NodeList params;    /* N_PARAM */
+            Node *ret;          /* N_TYPE */
+            Ident hit;          /* first (default), all, unique */
+            NodeList rows;      /* N_TABLE_ROW */
+            int index;          /* checker: as a function */
+            int nslots;
+            struct Symbol *sym;
+            bool checking, checked;
+        } table;
+        struct {
+            Node *cond;         /* NULL for the else row */
+            Node *value;
+        } row;
+        struct {
+            const char *name;
+            Span name_span;
+            NodeList body;      /* N_LET, N_GIVEN, N_EXPECT */
+            int index;          /* checker */
+            int nslots;
+            struct Module *module;
+        } test;
+        struct {
+            Ident source;       /* a source, or `today`; name NULL with a folder */
+            const char *folder; /* given "folder": exports read from there */
+            Span folder_span;
+            Node *value;
+            int source_index;   /* checker; -1 for today or a folder */
+        } given;
+        struct {
+            Node *cond;
+            int index;          /* checker: the expectation's number */
+        } expect;
+        struct {
+            int which;          /* QSTATE_ADMITTED, QSTATE_POSITION, QSTATE_CAPACITY */
+        } qstate;
         struct {
             NodeList decls;
             NodeList comments;  /* N_TEXT nodes holding each comment */

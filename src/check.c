@@ -70,6 +70,8 @@ typedef struct Checker {
     Node **fn_stack;    /* functions being checked, for the recursion message */
     size_t nfn_stack, fn_stack_cap;
     size_t sources_cap, source_nodes_cap, rules_cap, fns_cap, decisions_cap, consts_cap;
+    size_t queues_cap, tests_cap, records_cap;
+    Node *queue;        /* the queue whose admission rules are being checked */
 } Checker;
 
 static const Type *check_expr(Checker *c, Node *n, const Type *expected);
@@ -293,6 +295,8 @@ static void declare_top(Checker *c, Module *m, Ident id, SymKind kind, Node *dec
     strmap_put(&m->names, id.name, s);
     if (kind == SYM_FN)
         decl->u.fn.sym = s;
+    else if (kind == SYM_TABLE)
+        decl->u.table.sym = s;
     else if (kind == SYM_CONST)
         decl->u.constant.sym = s;
 }
@@ -312,6 +316,16 @@ static void declare_module_names(Checker *c, Module *m)
         case N_DECISION:
             declare_top(c, m, d->u.decision.name, SYM_DECISION, d);
             d->u.decision.module = m;
+            break;
+        case N_QUEUE:
+            declare_top(c, m, d->u.queue.name, SYM_QUEUE, d);
+            d->u.queue.module = m;
+            break;
+        case N_TABLE:
+            declare_top(c, m, d->u.table.name, SYM_TABLE, d);
+            break;
+        case N_TEST:
+            d->u.test.module = m;
             break;
         default: break;
         }
@@ -478,6 +492,8 @@ static void load_imports(Checker *c)
 
 static Symbol sym_today = {SYM_TODAY, "today", {0, 0, 0}, &type_date, NULL, NULL, NULL, -1, 0, false};
 static Symbol sym_passed = {SYM_PASSED, "passed", {0, 0, 0}, &type_bool, NULL, NULL, NULL, -1, 0, false};
+static Symbol sym_admitted = {SYM_QSTATE, "admitted", {0, 0, 0}, &type_int, NULL, NULL, NULL, QSTATE_ADMITTED, 0, false};
+static Symbol sym_position = {SYM_QSTATE, "position", {0, 0, 0}, &type_int, NULL, NULL, NULL, QSTATE_POSITION, 0, false};
 
 /* A top-level name of the current module or of one it imports. Reports an
  * ambiguity when two imports declare it and the module itself does not. */
@@ -521,8 +537,12 @@ static Symbol *lookup(Checker *c, const char *name, Span use)
         return s;
     if (strcmp(name, "today") == 0)
         return &sym_today;
-    if (strcmp(name, "passed") == 0 && c->decision)
+    if (strcmp(name, "passed") == 0 && (c->decision || c->queue))
         return &sym_passed;
+    if (c->queue && strcmp(name, "admitted") == 0)
+        return &sym_admitted;
+    if (c->queue && strcmp(name, "position") == 0)
+        return &sym_position;
     return NULL;
 }
 
@@ -548,8 +568,12 @@ static Names visible_names(Checker *c, bool values)
         names_of_map(&ns, &c->mod->imports[i]->names, -1);
     if (values) {
         names_add(&ns, "today");
-        if (c->decision)
+        if (c->decision || c->queue)
             names_add(&ns, "passed");
+        if (c->queue) {
+            names_add(&ns, "admitted");
+            names_add(&ns, "position");
+        }
     } else {
         for (size_t i = 0; i < builtin_count; i++)
             names_add(&ns, builtin_table[i].name);
@@ -670,6 +694,40 @@ static void check_enum(Checker *c, Node *d)
     d->u.enum_decl.et = et;
 }
 
+static void register_record(Checker *c, RecordType *rt)
+{
+    size_t n = c->out->nrecords;
+    PUSH(c->out->records, n, c->records_cap, rt);
+    c->out->nrecords = n;
+}
+
+int checked_record_index(const Checked *c, const RecordType *rt)
+{
+    for (size_t i = 0; i < c->nrecords; i++)
+        if (c->records[i] == rt)
+            return (int)i;
+    return -1;
+}
+
+/* A record type made by the language itself (results, queue entries). */
+static RecordType *builtin_record(Checker *c, const char *name, size_t nfields)
+{
+    RecordType *rt = rg_alloc(sizeof *rt);
+    rt->name = name;
+    rt->fields = rg_alloc(nfields * sizeof *rt->fields);
+    rt->nfields = nfields;
+    register_record(c, rt);
+    return rt;
+}
+
+static void set_field(RecordType *rt, size_t i, const char *name, const Type *t)
+{
+    rt->fields[i].name = name;
+    rt->fields[i].column = name;
+    rt->fields[i].column_len = (uint32_t)strlen(name);
+    rt->fields[i].type = t;
+}
+
 static void check_record(Checker *c, Node *d)
 {
     RecordType *rt = d->u.record.rt;
@@ -679,6 +737,7 @@ static void check_record(Checker *c, Node *d)
         rt->span = d->u.record.name.span;
         d->u.record.rt = rt;
     }
+    register_record(c, rt);
     NodeList *fl = &d->u.record.fields;
     rt->fields = rg_alloc((fl->len ? fl->len : 1) * sizeof *rt->fields);
     rt->nfields = 0;
@@ -952,6 +1011,8 @@ static void check_source(Checker *c, Node *d)
 
 static void check_const(Checker *c, Node *d, Module *m);
 static void check_fn(Checker *c, Node *f, Module *m);
+static void check_decision(Checker *c, Node *d);
+static void check_queue(Checker *c, Node *q);
 
 static const Type *set_type(Node *n, const Type *t)
 {
@@ -1106,7 +1167,14 @@ static const Type *check_name(Checker *c, Node *n, const Type *expected)
         return set_type(n, s->type ? s->type : &type_error);
     case SYM_TODAY:
     case SYM_PASSED:
+    case SYM_QSTATE:
         return set_type(n, s->type);
+    case SYM_QUEUE:
+        diag_error(c->diags, n->span, "'%s' is a queue; look up an element's place with %s[x]", name, name);
+        return err(n);
+    case SYM_TABLE:
+        diag_error(c->diags, n->span, "'%s' is a table; look up a value with %s(...)", name, name);
+        return err(n);
     case SYM_FN:
         diag_error(c->diags, n->span, "'%s' is a function; call it as %s(...)", name, name);
         return err(n);
@@ -1775,21 +1843,138 @@ static const Type *check_special(Checker *c, Node *n, int idx)
     return err(n);
 }
 
+/* Record(field: value, ...): every field that is not optional must be given. */
+static const Type *check_construct(Checker *c, Node *n, Symbol *s)
+{
+    Node *d = s->decl;
+    RecordType *rt = d->u.record.rt;
+    NodeList *args = &n->u.call.args;
+    n->u.call.sym = s;
+    if (!rt)
+        return err(n);
+    bool bad = false;
+    Node **given = rg_alloc((rt->nfields ? rt->nfields : 1) * sizeof *given);
+    for (size_t i = 0; i < args->len; i++) {
+        Node *a = args->items[i];
+        if (a->kind != N_NAMED_ARG) {
+            diag_error(c->diags, a->span, "name the field this value is for: %s(%s: ...)", rt->name,
+                       rt->nfields ? rt->fields[i < rt->nfields ? i : 0].name : "field");
+            bad = true;
+            if (a->kind != N_LAMBDA)
+                check_expr(c, a, NULL);
+            continue;
+        }
+        int f = record_field_index(rt, a->u.named.name.name);
+        if (f < 0) {
+            unknown_field(c, a->u.named.name, rt);
+            check_expr(c, a->u.named.value, NULL);
+            bad = true;
+            continue;
+        }
+        if (given[f]) {
+            diag_error(c->diags, a->u.named.name.span, "field '%s' is given twice", rt->fields[f].name);
+            bad = true;
+        }
+        given[f] = a;
+        const Type *want = rt->fields[f].type;
+        check_expr(c, a->u.named.value, want);
+        expect_type(c, a->u.named.value, want, rg_sprintf("field %s", rt->fields[f].name));
+        a->type = a->u.named.value->type;
+    }
+    RgBuf missing;
+    buf_init(&missing);
+    for (size_t f = 0; f < rt->nfields; f++)
+        if (!given[f] && !type_is_optional(rt->fields[f].type)) {
+            if (missing.len)
+                buf_adds(&missing, ", ");
+            buf_adds(&missing, rt->fields[f].name);
+        }
+    if (missing.len) {
+        diag_error(c->diags, n->span, "%s needs a value for %s", rt->name, missing.data);
+        bad = true;
+    }
+    return bad ? err(n) : set_type(n, type_record(rt));
+}
+
+/* decision(subject): the decision's result for that subject. */
+static const Type *check_decision_call(Checker *c, Node *n, Symbol *s)
+{
+    Node *d = s->decl;
+    NodeList *args = &n->u.call.args;
+    n->u.call.sym = s;
+    if (d == c->decision || d->u.decision.checking) {
+        diag_error(c->diags, n->span, "decision %s would use its own result", d->u.decision.name.name);
+        return err(n);
+    }
+    check_decision(c, d);
+    if (args->len != 1 || args->items[0]->kind == N_LAMBDA || args->items[0]->kind == N_NAMED_ARG) {
+        diag_error(c->diags, n->span, "a decision is asked about one subject: %s(x)", d->u.decision.name.name);
+        return err(n);
+    }
+    Symbol *subj = d->u.decision.subject_sym;
+    const Type *want = subj ? subj->type : NULL;
+    check_expr(c, args->items[0], want);
+    if (want)
+        expect_type(c, args->items[0], want, rg_sprintf("the subject of %s", d->u.decision.name.name));
+    if (!d->u.decision.result_type)
+        return err(n);
+    return set_type(n, type_record(d->u.decision.result_type));
+}
+
+/* admitted_with(e), in a queue's rules: how many admitted earlier in this
+ * queue have the same value of e. e may use only the queue's subject, as
+ * it is worked out again for each admitted element. */
+static const Type *check_admitted_with(Checker *c, Node *n)
+{
+    NodeList *args = &n->u.call.args;
+    n->u.call.special = -1;
+    n->u.call.builtin = -1;
+    if (!c->queue) {
+        diag_error(c->diags, n->span, "admitted_with(...) counts admissions in a queue; it is used in a queue's rules");
+        return err(n);
+    }
+    if (args->len != 1 || args->items[0]->kind == N_LAMBDA || args->items[0]->kind == N_NAMED_ARG) {
+        diag_error(c->diags, n->span, "admitted_with takes one value of the element, as in admitted_with(%s.field)",
+                   c->queue->u.queue.subject.name);
+        return err(n);
+    }
+    Node *e = args->items[0];
+    /* Checked in a scope that holds the subject alone. */
+    Scope *saved = c->scope;
+    size_t facts = c->nfacts;
+    c->scope = NULL;
+    scope_push(c);
+    PUSH(c->scope->syms, c->scope->n, c->scope->cap, c->queue->u.queue.subject_sym);
+    const Type *t = check_expr(c, e, NULL);
+    c->scope = saved;
+    c->nfacts = facts;
+    if (!is_error(t) && !type_is_equatable(t))
+        diag_error(c->diags, e->span, "admitted_with needs a value it can compare, not %s", tname(t));
+    size_t k = c->queue->u.queue.counters.len;
+    nodes_push(&c->queue->u.queue.counters, e);
+    n->u.call.builtin = (int)k; /* the counter's number */
+    return set_type(n, &type_int);
+}
+
 static const Type *check_call(Checker *c, Node *n)
 {
     const char *name = n->u.call.callee.name;
     n->u.call.builtin = -1;
     n->u.call.special = -1;
-    if (c->in_const) {
-        diag_error(c->diags, n->span, "a constant can only use literals and other constants, not calls");
-        return err(n);
-    }
-    Symbol *s = lookup_local(c, name) ? NULL : lookup_top(c, name, n->u.call.callee.span);
     if (lookup_local(c, name)) {
         diag_error(c->diags, n->u.call.callee.span, "'%s' is a value, not a function", name);
         return err(n);
     }
+    Symbol *s = lookup_top(c, name, n->u.call.callee.span);
+    if (from_broken_module(s))
+        return err(n);
+    if (c->in_const && !(s && s->kind == SYM_RECORD)) {
+        diag_error(c->diags, n->span, "a constant can only use literals, records and other constants, not calls");
+        return err(n);
+    }
     if (!s) {
+        if (strcmp(name, "admitted_with") == 0)
+            return check_admitted_with(c, n);
         int sp = special_find(name);
         if (sp >= 0)
             return check_special(c, n, sp);
@@ -1802,39 +1987,44 @@ static const Type *check_call(Checker *c, Node *n)
          * whether they are values or expressions for each element. */
         return err(n);
     }
-    if (from_broken_module(s))
-        return err(n);
-    if (s->kind == SYM_DECISION) {
-        diag_error(c->diags, n->u.call.callee.span, "a decision is not called; take over its rules with include %s(...)", name);
-        return err(n);
-    }
-    if (s->kind != SYM_FN) {
+    switch (s->kind) {
+    case SYM_RECORD:
+        return check_construct(c, n, s);
+    case SYM_DECISION:
+        return check_decision_call(c, n, s);
+    case SYM_FN:
+    case SYM_TABLE:
+        break;
+    default:
         diag_error(c->diags, n->u.call.callee.span, "'%s' is not a function", name);
         return err(n);
     }
     Node *f = s->decl;
     n->u.call.sym = s;
     s->used = true;
-    if (f->u.fn.checking) {
+    bool is_table = s->kind == SYM_TABLE;
+    if (is_table ? f->u.table.checking : f->u.fn.checking) {
         RgBuf chain;
         buf_init(&chain);
         size_t from = 0;
         for (size_t i = 0; i < c->nfn_stack; i++)
             if (c->fn_stack[i] == f)
                 from = i;
-        for (size_t i = from; i < c->nfn_stack; i++)
-            buf_printf(&chain, "%s -> ", c->fn_stack[i]->u.fn.name.name);
+        for (size_t i = from; i < c->nfn_stack; i++) {
+            Node *g = c->fn_stack[i];
+            buf_printf(&chain, "%s -> ", g->kind == N_TABLE ? g->u.table.name.name : g->u.fn.name.name);
+        }
         buf_adds(&chain, name);
         diag_error(c->diags, n->span, "functions cannot call themselves (%s): every evaluation must end", chain.data);
         return err(n);
     }
     check_fn(c, f, s->module);
-    NodeList *params = &f->u.fn.params;
+    NodeList *params = is_table ? &f->u.table.params : &f->u.fn.params;
     NodeList *args = &n->u.call.args;
     if (args->len != params->len) {
         diag_error(c->diags, n->span, "%s() takes %zu argument%s, not %zu", name, params->len,
                    params->len == 1 ? "" : "s", args->len);
-        where_declared(c, f->u.fn.name.span, "it is declared at");
+        where_declared(c, is_table ? f->u.table.name.span : f->u.fn.name.span, "it is declared at");
     }
     for (size_t i = 0; i < args->len; i++) {
         Node *a = args->items[i];
@@ -1850,9 +2040,35 @@ static const Type *check_call(Checker *c, Node *n)
     return set_type(n, s->type ? s->type : &type_error);
 }
 
+/* Q[x]: x's entry in queue Q, or none when x is not in the queue. */
+static const Type *check_queue_lookup(Checker *c, Node *n, Node *q)
+{
+    if (q == c->queue || q->u.queue.checking) {
+        diag_error(c->diags, n->span, "queue %s would use its own result", q->u.queue.name.name);
+        check_expr(c, n->u.index.index, NULL);
+        return err(n);
+    }
+    check_queue(c, q);
+    Symbol *subj = q->u.queue.subject_sym;
+    const Type *want = subj ? subj->type : NULL;
+    check_expr(c, n->u.index.index, want);
+    if (want)
+        expect_type(c, n->u.index.index, want, rg_sprintf("an element of %s", q->u.queue.name.name));
+    return set_type(n, type_optional(type_record(c->out->queue_entry_type)));
+}
+
 static const Type *check_index(Checker *c, Node *n)
 {
     Node *obj = n->u.index.obj;
+    if (obj->kind == N_NAME && !lookup_local(c, obj->u.name.name)) {
+        Symbol *q = lookup_top(c, obj->u.name.name, obj->span);
+        if (q && q->kind == SYM_QUEUE) {
+            obj->u.name.sym = q;
+            if (from_broken_module(q))
+                return err(n);
+            return check_queue_lookup(c, n, q->decl);
+        }
+    }
     const Type *ot = check_expr(c, obj, NULL);
     if (is_error(ot)) {
         check_expr(c, n->u.index.index, NULL);
@@ -1970,6 +2186,12 @@ static const Type *check_expr(Checker *c, Node *n, const Type *expected)
         return set_type(n, narrow(c, n, e->type));
     }
     case N_ELEM_FIELD: return check_elem_field(c, n);
+    case N_QUEUE_STATE:
+        if (!c->queue) {
+            diag_error(c->diags, n->span, "capacity is the number of places of a queue; it is used in a queue's rules");
+            return err(n);
+        }
+        return set_type(n, &type_int);
     case N_FIELD: return check_field(c, n);
     case N_INDEX: return check_index(c, n);
     case N_CALL: return check_call(c, n);
@@ -1983,6 +2205,20 @@ static const Type *check_expr(Checker *c, Node *n, const Type *expected)
         if (n->u.op.op == OP_NOT) {
             check_bool(c, n->u.op.a, "the operand of not");
             return set_type(n, &type_bool);
+        }
+        if (n->u.op.op == OP_UNWRAP) {
+            const Type *t = check_expr(c, n->u.op.a, expected ? type_optional(expected) : NULL);
+            if (is_error(t))
+                return err(n);
+            if (!type_is_optional(t)) {
+                diag_error(c->diags, n->u.op.a->span, "this is never none (its type is %s), so ! is not needed", tname(t));
+                return err(n);
+            }
+            if (t->kind == T_NONE) {
+                diag_error(c->diags, n->u.op.a->span, "this is always none");
+                return err(n);
+            }
+            return set_type(n, t->elem);
         }
         const Type *t = check_expr(c, n->u.op.a, NULL);
         if (is_error(t))
@@ -2017,14 +2253,15 @@ typedef struct Saved {
     Scope *scope;
     int nelems;
     size_t nfacts;
-    Node *decision;
+    Node *decision, *queue;
     int guard_seq;
     bool restricted, in_const;
 } Saved;
 
 static Saved save(Checker *c)
 {
-    Saved s = {c->mod, c->frame, c->scope, c->nelems, c->nfacts, c->decision, c->guard_seq, c->restricted, c->in_const};
+    Saved s = {c->mod,      c->frame,     c->scope,      c->nelems,  c->nfacts, c->decision,
+               c->queue,    c->guard_seq, c->restricted, c->in_const};
     return s;
 }
 
@@ -2036,6 +2273,7 @@ static void restore(Checker *c, Saved s)
     c->nelems = s.nelems;
     c->nfacts = s.nfacts;
     c->decision = s.decision;
+    c->queue = s.queue;
     c->guard_seq = s.guard_seq;
     c->restricted = s.restricted;
     c->in_const = s.in_const;
@@ -2053,6 +2291,7 @@ static void enter(Checker *c, Module *m, Node *owner)
     c->nelems = 0;
     c->nfacts = 0;
     c->decision = NULL;
+    c->queue = NULL;
     c->guard_seq = INT_MAX;
     c->restricted = false;
     c->in_const = false;
@@ -2092,8 +2331,69 @@ static void check_const(Checker *c, Node *d, Module *m)
     c->out->nconsts = n;
 }
 
+/* A decision table: rows of condition => value, with a hit policy: first
+ * (the first row that holds; the default), unique (exactly one may hold),
+ * all (the values of every row that holds, as a list). */
+static void check_table(Checker *c, Node *t, Module *m)
+{
+    if (t->u.table.checked || t->u.table.checking)
+        return;
+    t->u.table.checking = true;
+    PUSH(c->fn_stack, c->nfn_stack, c->fn_stack_cap, t);
+    Saved sv = save(c);
+    enter(c, m, t);
+    NodeList *params = &t->u.table.params;
+    for (size_t i = 0; i < params->len; i++) {
+        Node *p = params->items[i];
+        p->u.param.sym = declare_local(c, p->u.param.name, resolve_type(c, p->u.param.type_ann), p);
+    }
+    const Type *ret = resolve_type(c, t->u.table.ret);
+    const char *hit = t->u.table.hit.name ? t->u.table.hit.name : "first";
+    if (strcmp(hit, "first") && strcmp(hit, "unique") && strcmp(hit, "all")) {
+        diag_error(c->diags, t->u.table.hit.span, "a table's hit policy is first, unique or all, not '%s'", hit);
+        hit = "first";
+    }
+    bool has_else = false;
+    NodeList *rows = &t->u.table.rows;
+    for (size_t i = 0; i < rows->len; i++) {
+        Node *r = rows->items[i];
+        if (!r->u.row.cond) {
+            if (i + 1 != rows->len)
+                diag_error(c->diags, r->span, "the else row comes last: no row after it can be reached");
+            if (strcmp(hit, "all") == 0)
+                diag_error(c->diags, r->span, "a table with hit policy all has no else row");
+            has_else = true;
+        } else {
+            check_root(c, r->u.row.cond, &type_bool);
+            expect_type(c, r->u.row.cond, &type_bool, "a row's condition");
+        }
+        check_root(c, r->u.row.value, ret);
+        expect_type(c, r->u.row.value, ret, "a row's value");
+    }
+    const Type *result;
+    if (strcmp(hit, "all") == 0)
+        result = type_list(ret);
+    else
+        result = has_else ? ret : type_optional(ret);
+    t->u.table.nslots = c->frame->next_slot;
+    restore(c, sv);
+    c->nfn_stack--;
+    t->u.table.checking = false;
+    t->u.table.checked = true;
+    if (t->u.table.sym)
+        t->u.table.sym->type = result;
+    t->u.table.index = (int)c->out->nfns;
+    size_t n = c->out->nfns;
+    PUSH(c->out->fns, n, c->fns_cap, t);
+    c->out->nfns = n;
+}
+
 static void check_fn(Checker *c, Node *f, Module *m)
 {
+    if (f->kind == N_TABLE) {
+        check_table(c, f, m);
+        return;
+    }
     if (f->u.fn.checked || f->u.fn.checking)
         return;
     f->u.fn.checking = true;
@@ -2135,8 +2435,6 @@ static void check_fn(Checker *c, Node *f, Module *m)
     c->out->nfns = n;
 }
 
-static void check_decision(Checker *c, Node *d);
-
 static void check_rule(Checker *c, Node *r)
 {
     bool each = r->u.rule.each.name != NULL;
@@ -2176,8 +2474,21 @@ static void check_include(Checker *c, Node *s)
     check_root(c, s->u.include.arg, NULL);
     if (from_broken_module(t))
         return;
+    if (t && t->kind == SYM_QUEUE) {
+        Node *q = t->decl;
+        if (q == c->queue || q->u.queue.checking) {
+            diag_error(c->diags, name.span, "queue %s would use its own result", name.name);
+            return;
+        }
+        check_queue(c, q);
+        s->u.include.target = q;
+        Symbol *subj = q->u.queue.subject_sym;
+        if (subj && s->u.include.arg->type)
+            expect_type(c, s->u.include.arg, subj->type, rg_sprintf("an element of %s", name.name));
+        return;
+    }
     if (!t || t->kind != SYM_DECISION) {
-        diag_error(c->diags, name.span, "%s is not a decision", name.name);
+        diag_error(c->diags, name.span, "%s is not a decision or a queue", name.name);
         Names ns = {0};
         names_of_map(&ns, &c->mod->names, SYM_DECISION);
         for (size_t i = 0; i < c->mod->nimports; i++)
@@ -2214,6 +2525,56 @@ static void check_outcome(Checker *c, Node *o)
             c->restricted = false;
         }
     }
+}
+
+static void check_let(Checker *c, Node *s)
+{
+    const Type *want = s->u.let.type_ann ? resolve_type(c, s->u.let.type_ann) : NULL;
+    const Type *t = check_root(c, s->u.let.value, want);
+    if (want) {
+        expect_type(c, s->u.let.value, want, rg_sprintf("the value of %s", s->u.let.name.name));
+        t = want;
+    }
+    s->u.let.sym = declare_local(c, s->u.let.name, t, s);
+}
+
+/* The value a call of decision d gives: its key, outcome, whether it
+ * passed, the refs that failed and the reasons, then its extra fields. */
+static void make_result_type(Checker *c, Node *d)
+{
+    const char *name = d->u.decision.name.name;
+    EnumType *words = rg_alloc(sizeof *words);
+    words->name = name;
+    words->span = d->u.decision.name.span;
+    size_t nfields = 0;
+    NodeList *body = &d->u.decision.body;
+    for (size_t i = 0; i < body->len; i++) {
+        Node *s = body->items[i];
+        if (s->kind == N_OUT_FIELD)
+            nfields++;
+        if (s->kind == N_OUTCOME && !words->nwords) {
+            NodeList *arms = &s->u.outcome.arms;
+            words->words = rg_alloc(arms->len * sizeof *words->words);
+            for (size_t k = 0; k < arms->len; k++)
+                words->words[words->nwords++] = arms->items[k]->u.arm.word.name;
+        }
+    }
+    RecordType *rt = builtin_record(c, name, RESULT_NFIXED + nfields);
+    rt->span = d->u.decision.name.span;
+    set_field(rt, RESULT_KEY, "key", &type_text);
+    set_field(rt, RESULT_OUTCOME, "outcome", type_enum(words));
+    set_field(rt, RESULT_PASSED, "passed", &type_bool);
+    set_field(rt, RESULT_FAILED, "failed", type_list(&type_text));
+    set_field(rt, RESULT_REASONS, "reasons", type_list(type_record(c->out->reason_type)));
+    size_t k = RESULT_NFIXED;
+    for (size_t i = 0; i < body->len; i++) {
+        Node *s = body->items[i];
+        if (s->kind == N_OUT_FIELD)
+            set_field(rt, k++, s->u.out_field.name.name,
+                      s->u.out_field.value->type ? s->u.out_field.value->type : &type_error);
+    }
+    d->u.decision.words = words;
+    d->u.decision.result_type = rt;
 }
 
 static void check_decision(Checker *c, Node *d)
@@ -2264,16 +2625,9 @@ static void check_decision(Checker *c, Node *d)
     for (size_t i = 0; i < body->len; i++) {
         Node *s = body->items[i];
         switch (s->kind) {
-        case N_LET: {
-            const Type *want = s->u.let.type_ann ? resolve_type(c, s->u.let.type_ann) : NULL;
-            const Type *t = check_root(c, s->u.let.value, want);
-            if (want) {
-                expect_type(c, s->u.let.value, want, rg_sprintf("the value of %s", s->u.let.name.name));
-                t = want;
-            }
-            s->u.let.sym = declare_local(c, s->u.let.name, t, s);
+        case N_LET:
+            check_let(c, s);
             break;
-        }
         case N_RULE:
             check_rule(c, s);
             break;
@@ -2282,10 +2636,12 @@ static void check_decision(Checker *c, Node *d)
             break;
         case N_OUT_FIELD: {
             const char *name = s->u.out_field.name.name;
-            static const char *const reserved[] = {"decision", "id", "outcome", "reasons"};
-            for (size_t k = 0; k < 4; k++)
+            /* The parts of every output line, and of a decision's result. */
+            static const char *const reserved[] = {"decision", "id", "outcome", "reasons", "key", "passed", "failed"};
+            for (size_t k = 0; k < sizeof reserved / sizeof reserved[0]; k++)
                 if (strcmp(name, reserved[k]) == 0)
-                    diag_error(c->diags, s->u.out_field.name.span, "'%s' is already a part of every output line", name);
+                    diag_error(c->diags, s->u.out_field.name.span,
+                               "'%s' is already a part of every decision's output and result", name);
             if (strmap_get(&fields, name))
                 diag_error(c->diags, s->u.out_field.name.span, "field '%s' is given twice", name);
             strmap_put(&fields, name, s);
@@ -2309,6 +2665,7 @@ static void check_decision(Checker *c, Node *d)
         diag_hint(c->diags, "add `outcome ja | nej` (the first word when every must-rule holds)");
     }
     d->u.decision.nslots = c->frame->next_slot;
+    make_result_type(c, d);
     restore(c, sv);
     d->u.decision.checking = false;
     d->u.decision.checked = true;
@@ -2316,6 +2673,124 @@ static void check_decision(Checker *c, Node *d)
     size_t n = c->out->ndecisions;
     PUSH(c->out->decisions, n, c->decisions_cap, d);
     c->out->ndecisions = n;
+}
+
+/* A queue: the elements of `over`, one queue per value of `by`, each in
+ * `order`, walked first to last; an element is admitted when its rules
+ * hold, and each admission uses one of the `capacity` places. */
+static void check_queue(Checker *c, Node *q)
+{
+    if (q->u.queue.checked || q->u.queue.checking)
+        return;
+    q->u.queue.checking = true;
+    Saved sv = save(c);
+    enter(c, q->u.queue.module, q);
+    Node *over = q->u.queue.over;
+    const Type *ot = check_root(c, over, NULL);
+    const Type *e = elem_of(ot);
+    if (!e) {
+        diag_error(c->diags, over->span, "a queue holds the elements of a list or source, not %s", tname(ot));
+        e = &type_error;
+    }
+    q->u.queue.subject_sym = declare_local(c, q->u.queue.subject, e, q);
+    if (q->u.queue.by) {
+        const Type *t = check_root(c, q->u.queue.by, NULL);
+        if (!is_error(t) && !type_is_equatable(t))
+            diag_error(c->diags, q->u.queue.by->span, "a queue is divided by a value it can compare, not %s", tname(t));
+    }
+    for (size_t i = 0; i < q->u.queue.order.len; i++) {
+        Node *k = q->u.queue.order.items[i];
+        const Type *t = check_root(c, k, NULL);
+        const Type *st = type_strip(t);
+        if (!is_error(t) && !(type_is_ordered(st) || st->kind == T_ENUM || st->kind == T_BOOL))
+            diag_error(c->diags, k->span, "a queue is ordered by numbers, texts, dates, enum words or Bool, not %s",
+                       tname(t));
+    }
+    if (q->u.queue.capacity) {
+        check_root(c, q->u.queue.capacity, &type_int);
+        expect_type(c, q->u.queue.capacity, &type_int, "the capacity");
+    }
+    c->queue = q;
+    NodeList *body = &q->u.queue.body;
+    for (size_t i = 0; i < body->len; i++) {
+        Node *s = body->items[i];
+        switch (s->kind) {
+        case N_LET: check_let(c, s); break;
+        case N_RULE: check_rule(c, s); break;
+        case N_INCLUDE: check_include(c, s); break;
+        default:
+            diag_error(c->diags, s->span, "a queue's rules decide admission; a %s belongs in a decision",
+                       node_kind_name(s->kind));
+            break;
+        }
+    }
+    q->u.queue.nslots = c->frame->next_slot;
+    restore(c, sv);
+    q->u.queue.checking = false;
+    q->u.queue.checked = true;
+    q->u.queue.index = (int)c->out->nqueues;
+    size_t n = c->out->nqueues;
+    PUSH(c->out->queues, n, c->queues_cap, q);
+    c->out->nqueues = n;
+}
+
+static void check_test(Checker *c, Node *t)
+{
+    Saved sv = save(c);
+    enter(c, t->u.test.module, t);
+    NodeList *body = &t->u.test.body;
+    int expects = 0;
+    for (size_t i = 0; i < body->len; i++) {
+        Node *s = body->items[i];
+        switch (s->kind) {
+        case N_LET:
+            check_let(c, s);
+            break;
+        case N_GIVEN: {
+            s->u.given.source_index = -1;
+            if (s->u.given.folder)
+                break;
+            const char *name = s->u.given.source.name;
+            if (strcmp(name, "today") == 0) {
+                check_root(c, s->u.given.value, &type_date);
+                expect_type(c, s->u.given.value, &type_date, "today");
+                break;
+            }
+            Symbol *src = lookup_top(c, name, s->u.given.source.span);
+            if (!src || src->kind != SYM_SOURCE) {
+                diag_error(c->diags, s->u.given.source.span, "given names a source (or today), and '%s' is not one", name);
+                Names ns = {0};
+                names_of_map(&ns, &c->mod->names, SYM_SOURCE);
+                for (size_t k = 0; k < c->mod->nimports; k++)
+                    names_of_map(&ns, &c->mod->imports[k]->names, SYM_SOURCE);
+                names_add(&ns, "today");
+                suggest(c, name, ns);
+                check_root(c, s->u.given.value, NULL);
+                break;
+            }
+            s->u.given.source_index = src->decl->u.source.index;
+            check_root(c, s->u.given.value, src->type);
+            if (src->type)
+                expect_type(c, s->u.given.value, src->type, rg_sprintf("the records of %s", name));
+            break;
+        }
+        case N_EXPECT:
+            s->u.expect.index = expects++;
+            check_root(c, s->u.expect.cond, &type_bool);
+            expect_type(c, s->u.expect.cond, &type_bool, "what a test expects");
+            break;
+        default:
+            break;
+        }
+    }
+    if (expects == 0)
+        diag_warning(c->diags, t->u.test.name_span, "this test expects nothing, so it cannot fail");
+    t->u.test.nslots = c->frame->next_slot;
+    restore(c, sv);
+    t->u.test.index = (int)c->out->ntests;
+    size_t n = c->out->ntests;
+    PUSH(c->out->tests, n, c->tests_cap, t);
+    c->out->ntests = n;
 }
 
 /* ---------------------------------------------------------------- passes */
@@ -2368,10 +2843,14 @@ static void check_all(Checker *c)
             Node *d = m->ast->u.module.decls.items[j];
             if (d->kind == N_CONST)
                 check_const(c, d, m);
-            else if (d->kind == N_FN)
+            else if (d->kind == N_FN || d->kind == N_TABLE)
                 check_fn(c, d, m);
             else if (d->kind == N_DECISION)
                 check_decision(c, d);
+            else if (d->kind == N_QUEUE)
+                check_queue(c, d);
+            else if (d->kind == N_TEST && m->root)
+                check_test(c, d);
         }
     }
 }
@@ -2384,6 +2863,19 @@ static Checker *checker_new(SourceSet *files, DiagList *diags)
     c->out = rg_alloc(sizeof *c->out);
     c->out->files = files;
     strmap_init(&c->modules_by_path);
+    RecordType *reason = builtin_record(c, "Reason", REASON_NFIELDS);
+    set_field(reason, REASON_REF, "ref", &type_text);
+    set_field(reason, REASON_SEVERITY, "severity", &type_text);
+    set_field(reason, REASON_MESSAGE, "message", &type_text);
+    c->out->reason_type = reason;
+    RecordType *entry = builtin_record(c, "QueueEntry", ENTRY_NFIELDS);
+    set_field(entry, ENTRY_POSITION, "position", &type_int);
+    set_field(entry, ENTRY_ADMITTED, "admitted", &type_bool);
+    set_field(entry, ENTRY_CAPACITY, "capacity", &type_int);
+    set_field(entry, ENTRY_ADMITTED_BEFORE, "admitted_before", &type_int);
+    set_field(entry, ENTRY_FAILED, "failed", type_list(&type_text));
+    set_field(entry, ENTRY_REASONS, "reasons", type_list(type_record(reason)));
+    c->out->queue_entry_type = entry;
     return c;
 }
 

@@ -57,6 +57,9 @@ typedef enum SymKind {
     SYM_TODAY,    /* `today` */
     SYM_PASSED,   /* `passed`: no must-rule has failed so far */
     SYM_BUILTIN,  /* a native or special form (only in call position) */
+    SYM_QUEUE,
+    SYM_TABLE,
+    SYM_QSTATE,   /* `admitted`, `position` inside a queue (slot says which) */
 } SymKind;
 
 typedef struct Symbol {
@@ -87,7 +90,19 @@ typedef struct Checked {
     size_t nrules;
     Node **consts;
     size_t nconsts;
+    Node **queues;       /* by N_QUEUE.index */
+    size_t nqueues;
+    Node **tests;        /* by N_TEST.index, in file order */
+    size_t ntests;
+    RecordType **records;/* every record type a value can be built of, by number */
+    size_t nrecords;
+    RecordType *reason_type;      /* Reason {ref, severity, message} */
+    RecordType *queue_entry_type; /* QueueEntry {position, admitted, ...} */
 } Checked;
+
+
+/* The number of a record type in Checked.records, or -1. */
+int checked_record_index(const Checked *c, const RecordType *rt);
 
 /* Number of local slots the checker gave an N_FN or N_DECISION. */
 int check_frame_size(const Node *owner);

@@ -56,6 +56,8 @@ typedef struct Compiler {
     DecisionInfo *dinfo;
     uint32_t *guard_patches; /* jumps to patch to the end of the current include level */
     size_t nguard, guard_cap;
+    bool coverage;
+    size_t chunks_cap;
     /* constants */
     size_t consts_cap;
     const Node **const_nodes; /* folded constant declarations, for reuse */
@@ -377,6 +379,28 @@ static bool fold_value(Compiler *C, const Node *n, Value *out)
             l = list_push(l, v);
         }
         *out = val_list(l);
+        return true;
+    }
+    case N_CALL: {
+        /* A record built of constants is a constant (tables in a stdlib). */
+        const Symbol *s = n->u.call.sym;
+        if (!s || s->kind != SYM_RECORD || !n->type || n->type->kind != T_RECORD)
+            return false;
+        const RecordType *rt = n->type->rec;
+        Record *r = record_new(rt);
+        for (size_t i = 0; i < rt->nfields; i++)
+            r->slots[i] = val_none();
+        for (size_t i = 0; i < n->u.call.args.len; i++) {
+            const Node *a = n->u.call.args.items[i];
+            int f = record_field_index(rt, a->u.named.name.name);
+            Value v;
+            if (f < 0 || !fold(C, a->u.named.value, &v))
+                return false;
+            if (type_strip(rt->fields[f].type)->kind == T_DEC && v.tag == V_INT)
+                v = val_dec(dec_from_int(v.as.i));
+            r->slots[f] = v;
+        }
+        *out = val_record(r);
         return true;
     }
     case N_INTERP: {
@@ -919,6 +943,33 @@ static void emit_field(Compiler *C, const Node *n)
     op_u8(C, n->u.field.safe ? BC_FIELD_OPT : BC_FIELD, slot);
 }
 
+static int record_number(Compiler *C, const RecordType *rt)
+{
+    for (uint32_t i = 0; i < C->prog->nrecords; i++)
+        if (C->prog->records[i] == rt)
+            return (int)i;
+    cerror(C, C->cur_span, "internal error: record type %s is not known to the program", rt->name);
+    return 0;
+}
+
+static void emit_construct(Compiler *C, const Node *n)
+{
+    const RecordType *rt = n->type->rec;
+    const NodeList *args = &n->u.call.args;
+    for (size_t f = 0; f < rt->nfields; f++) {
+        const Node *value = NULL;
+        for (size_t i = 0; i < args->len; i++)
+            if (strcmp(args->items[i]->u.named.name.name, rt->fields[f].name) == 0)
+                value = args->items[i]->u.named.value;
+        if (value)
+            emit_as(C, value, rt->fields[f].type);
+        else
+            op(C, BC_NONE);
+    }
+    op_u16(C, BC_RECORD, (uint32_t)record_number(C, rt));
+    adjust(C, (int)rt->nfields, 1);
+}
+
 static void emit_call(Compiler *C, const Node *n)
 {
     if (n->u.call.special >= 0) {
@@ -926,6 +977,21 @@ static void emit_call(Compiler *C, const Node *n)
         return;
     }
     const NodeList *args = &n->u.call.args;
+    const Symbol *sym = n->u.call.sym;
+    if (sym && sym->kind == SYM_RECORD) {
+        emit_construct(C, n);
+        return;
+    }
+    if (sym && sym->kind == SYM_DECISION) {
+        const Node *d = sym->decl;
+        emit_as(C, args->items[0], d->u.decision.subject_sym->type);
+        op_u16(C, BC_DECIDE, (uint32_t)d->u.decision.index);
+        return;
+    }
+    if (!sym && strcmp(n->u.call.callee.name, "admitted_with") == 0) {
+        op_u8(C, BC_QCOUNT, n->u.call.builtin);
+        return;
+    }
     if (n->u.call.builtin >= 0) {
         for (size_t i = 0; i < args->len; i++)
             emit(C, args->items[i]);
@@ -935,10 +1001,11 @@ static void emit_call(Compiler *C, const Node *n)
         return;
     }
     const Node *f = n->u.call.sym->decl;
-    const NodeList *params = &f->u.fn.params;
+    bool table = f->kind == N_TABLE;
+    const NodeList *params = table ? &f->u.table.params : &f->u.fn.params;
     for (size_t i = 0; i < args->len; i++)
         emit_as(C, args->items[i], params->items[i]->u.param.type_ann->type);
-    op_u16(C, BC_CALL, (uint32_t)f->u.fn.index);
+    op_u16(C, BC_CALL, (uint32_t)(table ? f->u.table.index : f->u.fn.index));
     byte(C, (int)args->len);
     adjust(C, (int)args->len, 1);
 }
@@ -1013,6 +1080,7 @@ static void emit(Compiler *C, const Node *n)
             break;
         case SYM_TODAY: op(C, BC_TODAY); break;
         case SYM_PASSED: op(C, BC_PASSED); break;
+        case SYM_QSTATE: op_u8(C, BC_QSTATE, s->slot); break;
         default:
             cerror(C, n->span, "internal error: cannot compile the name '%s'", s->name);
             op(C, BC_NONE);
@@ -1024,7 +1092,16 @@ static void emit(Compiler *C, const Node *n)
     case N_FIELD:
         emit_field(C, n);
         break;
+    case N_QUEUE_STATE:
+        op_u8(C, BC_QSTATE, n->u.qstate.which);
+        break;
     case N_INDEX: {
+        const Node *obj = n->u.index.obj;
+        if (obj->kind == N_NAME && obj->u.name.sym && obj->u.name.sym->kind == SYM_QUEUE) {
+            emit(C, n->u.index.index);
+            op_u16(C, BC_QUEUE_GET, (uint32_t)obj->u.name.sym->decl->u.queue.index);
+            break;
+        }
         int src = source_index_of(n->u.index.obj);
         if (src >= 0) {
             emit(C, n->u.index.index);
@@ -1041,7 +1118,9 @@ static void emit(Compiler *C, const Node *n)
         break;
     case N_UNARY:
         emit(C, n->u.op.a);
-        if (n->u.op.op == OP_NOT)
+        if (n->u.op.op == OP_UNWRAP)
+            op(C, BC_UNWRAP);
+        else if (n->u.op.op == OP_NOT)
             op(C, BC_NOT);
         else
             op(C, n->type->kind == T_INT ? BC_NEG_INT : n->type->kind == T_DURATION ? BC_DUR_NEG : BC_NEG_DEC);
@@ -1095,6 +1174,14 @@ static void chunk_begin(Compiler *C, int named_slots, Span span)
 static uint32_t chunk_end(Compiler *C, const char *name, int nparams)
 {
     Program *p = C->prog;
+    if (p->nchunks == C->chunks_cap) {
+        size_t cap = C->chunks_cap ? C->chunks_cap * 2 : 16;
+        Chunk *chunks = rg_alloc(cap * sizeof *chunks);
+        if (p->nchunks)
+            memcpy(chunks, p->chunks, p->nchunks * sizeof *chunks);
+        p->chunks = chunks;
+        C->chunks_cap = cap;
+    }
     Chunk *ch = &p->chunks[p->nchunks];
     ch->name = name;
     ch->code = rg_alloc_atomic(C->len + CHUNK_PADDING);
@@ -1112,8 +1199,93 @@ static uint32_t chunk_end(Compiler *C, const char *name, int nparams)
     return p->nchunks++;
 }
 
+static void compile_table(Compiler *C, const Node *t)
+{
+    chunk_begin(C, t->u.table.nslots, t->span);
+    C->bases[C->nbases++] = (Base){t, 0};
+    const Type *ret = t->u.table.ret->type;
+    const char *hit = t->u.table.hit.name ? t->u.table.hit.name : "first";
+    const NodeList *rows = &t->u.table.rows;
+    if (strcmp(hit, "first") == 0) {
+        /* The first row that holds gives the value. */
+        for (size_t i = 0; i < rows->len; i++) {
+            const Node *r = rows->items[i];
+            C->cur_span = r->span;
+            uint32_t next = 0;
+            if (r->u.row.cond) {
+                emit(C, r->u.row.cond);
+                next = jump_if(C, false);
+            }
+            emit_as(C, r->u.row.value, ret);
+            op(C, BC_RETURN);
+            if (!r->u.row.cond)
+                break;
+            patch(C, next);
+        }
+        op(C, BC_NONE);
+        op(C, BC_RETURN);
+    } else if (strcmp(hit, "all") == 0) {
+        int acc = temp(C, 1);
+        op_u16(C, BC_LIST, 0);
+        adjust(C, 0, 1);
+        op_u8(C, BC_STORE, acc);
+        for (size_t i = 0; i < rows->len; i++) {
+            const Node *r = rows->items[i];
+            C->cur_span = r->span;
+            emit(C, r->u.row.cond);
+            uint32_t next = jump_if(C, false);
+            emit_as(C, r->u.row.value, ret);
+            op_u8(C, BC_APPEND, acc);
+            patch(C, next);
+        }
+        op_u8(C, BC_LOAD, acc);
+        op(C, BC_RETURN);
+    } else {
+        /* unique: every row is tried; two that hold are an error. */
+        int found = temp(C, 2), value = found + 1;
+        op(C, BC_FALSE);
+        op_u8(C, BC_STORE, found);
+        const Node *otherwise = NULL;
+        for (size_t i = 0; i < rows->len; i++) {
+            const Node *r = rows->items[i];
+            C->cur_span = r->span;
+            if (!r->u.row.cond) {
+                otherwise = r;
+                continue;
+            }
+            emit(C, r->u.row.cond);
+            uint32_t next = jump_if(C, false);
+            op_u8(C, BC_LOAD, found);
+            uint32_t first = jump(C, BC_JUMP_FALSE);
+            op_u16(C, BC_ERROR, constant(C, val_cstr(rg_sprintf("more than one row of table %s holds, and its hit "
+                                                                  "policy is unique", t->u.table.name.name))));
+            patch(C, first);
+            op(C, BC_TRUE);
+            op_u8(C, BC_STORE, found);
+            emit_as(C, r->u.row.value, ret);
+            op_u8(C, BC_STORE, value);
+            patch(C, next);
+        }
+        op_u8(C, BC_LOAD, found);
+        uint32_t none_found = jump(C, BC_JUMP_FALSE);
+        op_u8(C, BC_LOAD, value);
+        op(C, BC_RETURN);
+        patch(C, none_found);
+        if (otherwise)
+            emit_as(C, otherwise->u.row.value, ret);
+        else
+            op(C, BC_NONE);
+        op(C, BC_RETURN);
+    }
+    chunk_end(C, t->u.table.name.name, (int)t->u.table.params.len);
+}
+
 static void compile_fn(Compiler *C, const Node *f)
 {
+    if (f->kind == N_TABLE) {
+        compile_table(C, f);
+        return;
+    }
     chunk_begin(C, f->u.fn.nslots, f->span);
     C->bases[C->nbases++] = (Base){f, 0};
     for (size_t i = 0; i < f->u.fn.lets.len; i++) {
@@ -1129,6 +1301,8 @@ static void compile_fn(Compiler *C, const Node *f)
 static void add_rule(Compiler *C, uint32_t rule)
 {
     DecisionInfo *d = C->dinfo;
+    if (!d)
+        return; /* a queue's rules belong to no decision */
     for (uint32_t i = 0; i < d->nrules; i++)
         if (d->rules[i] == rule)
             return;
@@ -1153,9 +1327,12 @@ static void compile_rule(Compiler *C, const Node *r)
         op_u8(C, BC_STORE, slot_of(C, r->u.rule.each_sym));
         emit(C, r->u.rule.cond);
         uint32_t ok = jump_if(C, true);
-        put_i32(C->code + ok, (int32_t)loop - (int32_t)(ok + 4));
         emit(C, r->u.rule.message);
         op_u16(C, BC_FAIL, rule);
+        jump_back(C, BC_JUMP, loop);
+        patch(C, ok);
+        if (C->coverage)
+            op_u16(C, BC_PASS, rule);
         jump_back(C, BC_JUMP, loop);
         patch(C, done);
     } else {
@@ -1175,15 +1352,22 @@ static void compile_rule(Compiler *C, const Node *r)
             }
             C->guard_patches[C->nguard++] = at;
         }
-        patch(C, ok);
+        if (C->coverage) {
+            uint32_t skip = jump(C, BC_JUMP);
+            patch(C, ok);
+            op_u16(C, BC_PASS, rule);
+            patch(C, skip);
+        } else {
+            patch(C, ok);
+        }
     }
     C->cur_span = saved;
 }
 
-/* The statements of a decision body other than fields and the outcome. */
-static void compile_body(Compiler *C, const Node *d)
+/* The statements of a decision or queue body other than fields and the
+ * outcome. */
+static void compile_body(Compiler *C, const NodeList *body)
 {
-    const NodeList *body = &d->u.decision.body;
     for (size_t i = 0; i < body->len; i++) {
         const Node *s = body->items[i];
         switch (s->kind) {
@@ -1196,6 +1380,11 @@ static void compile_body(Compiler *C, const Node *d)
             break;
         case N_INCLUDE: {
             const Node *t = s->u.include.target;
+            if (t->kind == N_QUEUE) {
+                emit_as(C, s->u.include.arg, t->u.queue.subject_sym->type);
+                op_u16(C, BC_QUEUE_REPLAY, (uint32_t)t->u.queue.index);
+                break;
+            }
             if (C->nbases == MAX_INCLUDE_DEPTH + 1) {
                 if (!C->include_reported)
                     cerror(C, s->span, "decisions include each other more than %s levels deep", "32");
@@ -1209,7 +1398,7 @@ static void compile_body(Compiler *C, const Node *d)
             /* A failed guard inside the included decision skips the rest of
              * it, not the rest of the includer. */
             size_t outer = C->nguard;
-            compile_body(C, t);
+            compile_body(C, &t->u.decision.body);
             for (size_t g = outer; g < C->nguard; g++)
                 patch(C, C->guard_patches[g]);
             C->nguard = outer;
@@ -1259,6 +1448,8 @@ static void compile_decision(Compiler *C, const Node *d, DecisionInfo *info)
         op(C, BC_SKIP);
         patch(C, keep);
     }
+    info->body_pc = here(C);
+    info->result_type = d->u.decision.result_type;
     if (d->u.decision.id) {
         emit(C, d->u.decision.id);
     } else if (src >= 0 && C->prog->sources[src]->key_field >= 0) {
@@ -1270,7 +1461,7 @@ static void compile_decision(Compiler *C, const Node *d, DecisionInfo *info)
     }
     op(C, BC_SET_KEY);
 
-    compile_body(C, d);
+    compile_body(C, &d->u.decision.body);
     for (size_t g = 0; g < C->nguard; g++)
         patch(C, C->guard_patches[g]);
     C->nguard = 0;
@@ -1330,19 +1521,171 @@ static void compile_decision(Compiler *C, const Node *d, DecisionInfo *info)
     info->chunk = chunk_end(C, info->name, 0);
 }
 
-Program *compile_program(const Checked *checked, DiagList *diags)
+/* One of a queue's chunks: e (with the element in its slot), returned. */
+static uint32_t queue_expr_chunk(Compiler *C, const Node *q, const Node *e, const char *what)
+{
+    chunk_begin(C, q->u.queue.nslots, e->span);
+    C->bases[C->nbases++] = (Base){q, 0};
+    emit(C, e);
+    op(C, BC_RETURN);
+    return chunk_end(C, rg_sprintf("%s (%s)", q->u.queue.name.name, what), 0);
+}
+
+static void compile_queue(Compiler *C, const Node *q, QueueInfo *info)
+{
+    info->name = q->u.queue.name.name;
+    info->span = q->u.queue.name.span;
+    info->subject_slot = (uint8_t)q->u.queue.subject_sym->slot;
+    info->over_chunk = queue_expr_chunk(C, q, q->u.queue.over, "elements");
+
+    /* [partition, key 1, key 2, ...] of an element */
+    chunk_begin(C, q->u.queue.nslots, q->span);
+    C->bases[C->nbases++] = (Base){q, 0};
+    if (q->u.queue.by)
+        emit(C, q->u.queue.by);
+    else
+        op(C, BC_NONE);
+    for (size_t i = 0; i < q->u.queue.order.len; i++)
+        emit(C, q->u.queue.order.items[i]);
+    op_u16(C, BC_LIST, (uint32_t)(q->u.queue.order.len + 1));
+    adjust(C, (int)q->u.queue.order.len + 1, 1);
+    op(C, BC_RETURN);
+    info->key_chunk = chunk_end(C, rg_sprintf("%s (order)", info->name), 0);
+
+    info->capacity_chunk = q->u.queue.capacity ? (int)queue_expr_chunk(C, q, q->u.queue.capacity, "capacity") : -1;
+
+    chunk_begin(C, q->u.queue.nslots, q->span);
+    C->bases[C->nbases++] = (Base){q, 0};
+    C->nguard = 0;
+    C->dinfo = NULL;
+    compile_body(C, &q->u.queue.body);
+    for (size_t g = 0; g < C->nguard; g++)
+        patch(C, C->guard_patches[g]);
+    C->nguard = 0;
+    op(C, BC_HALT);
+    info->admit_chunk = chunk_end(C, rg_sprintf("%s (admission)", info->name), 0);
+
+    const NodeList *counters = &q->u.queue.counters;
+    info->ncounters = (uint32_t)counters->len;
+    info->counter_chunks = rg_alloc_atomic((counters->len ? counters->len : 1) * sizeof(uint32_t));
+    for (size_t i = 0; i < counters->len; i++)
+        info->counter_chunks[i] = queue_expr_chunk(C, q, counters->items[i], "admitted_with");
+}
+
+static void compile_test(Compiler *C, const Node *t, TestInfo *info)
+{
+    Program *p = C->prog;
+    info->name = t->u.test.name;
+    info->span = t->u.test.name_span;
+    chunk_begin(C, t->u.test.nslots, t->span);
+    C->bases[C->nbases++] = (Base){t, 0};
+    const char *dir = NULL;
+    const SourceFile *file = sources_get(p->files, t->span.file);
+    if (file) {
+        const char *slash = strrchr(file->path, '/');
+        dir = slash ? rg_strndup(file->path, (size_t)(slash - file->path)) : ".";
+    }
+    const NodeList *body = &t->u.test.body;
+    for (size_t i = 0; i < body->len; i++) {
+        const Node *s = body->items[i];
+        C->cur_span = s->span;
+        switch (s->kind) {
+        case N_LET:
+            emit_as(C, s->u.let.value, s->u.let.sym->type);
+            op_u8(C, BC_STORE, slot_of(C, s->u.let.sym));
+            break;
+        case N_GIVEN:
+            if (s->u.given.folder) {
+                const char *f = s->u.given.folder;
+                const char *path = f[0] == '/' || !dir ? f : rg_sprintf("%s/%s", dir, f);
+                op_u16(C, BC_GIVEN_FOLDER, constant(C, val_cstr(path)));
+            } else if (s->u.given.source_index < 0) {
+                emit(C, s->u.given.value);
+                op(C, BC_GIVEN_TODAY);
+            } else {
+                emit(C, s->u.given.value);
+                op_u16(C, BC_GIVEN, (uint32_t)s->u.given.source_index);
+            }
+            break;
+        case N_EXPECT: {
+            /* For a comparison, a failure shows both sides' values. */
+            const Node *cond = s->u.expect.cond;
+            uint32_t idx = p->nexpects++;
+            ExpectInfo *e = &p->expects[idx];
+            e->span = cond->span;
+            e->test = (uint32_t)(info - p->tests);
+            bool compare = cond->kind == N_BINARY && cond->u.op.op >= OP_EQ && cond->u.op.op <= OP_GE;
+            compare = compare || (cond->kind == N_BINARY && (cond->u.op.op == OP_IN || cond->u.op.op == OP_NOT_IN));
+            if (compare) {
+                int ta = temp(C, 2), tb = ta + 1;
+                emit(C, cond->u.op.a);
+                op_u8(C, BC_STORE, ta);
+                emit(C, cond->u.op.b);
+                op_u8(C, BC_STORE, tb);
+                op_u8(C, BC_LOAD, ta);
+                op_u8(C, BC_LOAD, tb);
+                static const Opcode cmp[] = {[OP_EQ] = BC_EQ, [OP_NE] = BC_NE, [OP_LT] = BC_LT, [OP_LE] = BC_LE,
+                                             [OP_GT] = BC_GT, [OP_GE] = BC_GE, [OP_IN] = BC_IN, [OP_NOT_IN] = BC_IN};
+                op(C, cmp[cond->u.op.op]);
+                if (cond->u.op.op == OP_NOT_IN)
+                    op(C, BC_NOT);
+                uint32_t ok = jump_if(C, true);
+                /* "x is 3; y is 4", leaving out sides that are literals. */
+                const SourceFile *f = sources_get(p->files, cond->span.file);
+                const Node *sides[2] = {cond->u.op.a, cond->u.op.b};
+                int temps[2] = {ta, tb}, parts = 0;
+                for (int k = 0; k < 2; k++) {
+                    Value lit;
+                    if (fold(C, sides[k], &lit) && (sides[k]->kind != N_NAME || !sides[k]->u.name.sym))
+                        continue;
+                    const Node *x = sides[k];
+                    push_const(C, val_cstr(rg_sprintf("%s%.*s is ", parts ? "; " : "",
+                                                      (int)(x->span.end - x->span.start), f->text + x->span.start)));
+                    op_u8(C, BC_LOAD, temps[k]);
+                    parts += 2;
+                }
+                if (!parts) {
+                    push_const(C, val_cstr("it is false"));
+                    parts = 1;
+                }
+                op_u8(C, BC_RENDER, parts);
+                adjust(C, parts, 1);
+                op_u16(C, BC_EXPECT_FAIL, idx);
+                patch(C, ok);
+            } else {
+                emit(C, cond);
+                uint32_t ok = jump_if(C, true);
+                push_const(C, val_cstr("it is false"));
+                op_u16(C, BC_EXPECT_FAIL, idx);
+                patch(C, ok);
+            }
+            break;
+        }
+        default:
+            break;
+        }
+    }
+    op(C, BC_HALT);
+    info->chunk = chunk_end(C, rg_sprintf("test \"%s\"", info->name), 0);
+}
+
+Program *compile_program(const Checked *checked, DiagList *diags, bool coverage)
 {
     Compiler *C = rg_alloc(sizeof *C);
     C->checked = checked;
     C->diags = diags;
     Program *p = rg_alloc(sizeof *p);
     C->prog = p;
+    C->coverage = coverage;
+    p->coverage = coverage;
     p->files = checked->files;
+    p->records = (const RecordType **)checked->records;
+    p->nrecords = (uint32_t)checked->nrecords;
+    p->reason_type = checked->reason_type;
+    p->entry_type = checked->queue_entry_type;
     p->sources = checked->sources;
     p->nsources = (uint32_t)checked->nsources;
     p->uses = rg_alloc((p->nsources ? p->nsources : 1) * sizeof *p->uses);
-    size_t max_chunks = checked->nfns + 2 * checked->ndecisions + 1;
-    p->chunks = rg_alloc(max_chunks * sizeof *p->chunks);
 
     p->rules = rg_alloc((checked->nrules ? checked->nrules : 1) * sizeof *p->rules);
     p->nrules = (uint32_t)checked->nrules;
@@ -1365,6 +1708,25 @@ Program *compile_program(const Checked *checked, DiagList *diags)
         }
         compile_decision(C, d, &p->decisions[p->ndecisions++]);
     }
+    p->queues = rg_alloc((checked->nqueues ? checked->nqueues : 1) * sizeof *p->queues);
+    for (size_t i = 0; i < checked->nqueues; i++) {
+        const Node *q = checked->queues[i];
+        for (size_t k = 0; k < q->u.queue.body.len; k++) {
+            const Node *s = q->u.queue.body.items[k];
+            if (s->kind == N_RULE)
+                p->rules[s->u.rule.index].decision = q->u.queue.name.name;
+        }
+        compile_queue(C, q, &p->queues[p->nqueues++]);
+    }
+    size_t nexpects = 0;
+    for (size_t i = 0; i < checked->ntests; i++)
+        for (size_t k = 0; k < checked->tests[i]->u.test.body.len; k++)
+            if (checked->tests[i]->u.test.body.items[k]->kind == N_EXPECT)
+                nexpects++;
+    p->expects = rg_alloc((nexpects ? nexpects : 1) * sizeof *p->expects);
+    p->tests = rg_alloc((checked->ntests ? checked->ntests : 1) * sizeof *p->tests);
+    for (size_t i = 0; i < checked->ntests; i++)
+        compile_test(C, checked->tests[i], &p->tests[p->ntests++]);
     if (C->failed)
         return NULL;
     return p;

@@ -13,6 +13,9 @@
 #include "check.h"
 #include "program.h"
 
-Program *compile_program(const Checked *checked, DiagList *diags);
+/* With coverage, every rule that holds also executes a PASS instruction,
+ * so the VM can count rules seen passing (regel test); batch runs compile
+ * without and pay nothing for it. */
+Program *compile_program(const Checked *checked, DiagList *diags, bool coverage);
 
 #endif

@@ -98,3 +98,61 @@ const List *vindex_get(const ValueIndex *ix, Value key)
     Bucket *b = find(ix, key, value_hash(key));
     return b->records ? b->records : &empty_list;
 }
+
+typedef struct CountSlot {
+    Value key;
+    uint64_t hash;
+    int64_t count;
+    bool used;
+} CountSlot;
+
+struct CountMap {
+    CountSlot *slots;
+    size_t cap, count;
+};
+
+static CountSlot *cmap_find(const CountMap *m, Value key, uint64_t h)
+{
+    size_t mask = m->cap - 1;
+    for (size_t i = h & mask;; i = (i + 1) & mask) {
+        CountSlot *s = &m->slots[i];
+        if (!s->used || (s->hash == h && value_equal(s->key, key)))
+            return s;
+    }
+}
+
+CountMap *cmap_new(void)
+{
+    CountMap *m = rg_alloc(sizeof *m);
+    m->cap = 16;
+    m->slots = rg_alloc(m->cap * sizeof *m->slots);
+    return m;
+}
+
+int64_t cmap_get(const CountMap *m, Value key)
+{
+    CountSlot *s = cmap_find(m, key, value_hash(key));
+    return s->used ? s->count : 0;
+}
+
+void cmap_add(CountMap *m, Value key, int64_t n)
+{
+    if ((m->count + 1) * 4 > m->cap * 3) {
+        CountSlot *old = m->slots;
+        size_t oldcap = m->cap;
+        m->cap *= 2;
+        m->slots = rg_alloc(m->cap * sizeof *m->slots);
+        for (size_t i = 0; i < oldcap; i++)
+            if (old[i].used)
+                *cmap_find(m, old[i].key, old[i].hash) = old[i];
+    }
+    uint64_t h = value_hash(key);
+    CountSlot *s = cmap_find(m, key, h);
+    if (!s->used) {
+        s->used = true;
+        s->key = key;
+        s->hash = h;
+        m->count++;
+    }
+    s->count += n;
+}

@@ -29,6 +29,13 @@ ValueIndex *vindex_new(void);
  * false and stores the value that came first in *first. */
 bool vindex_add_unique(ValueIndex *ix, Value key, Value value, Value *first);
 
+/* Counts by value, for admitted_with in a queue walk. */
+typedef struct CountMap CountMap;
+
+CountMap *cmap_new(void);
+int64_t cmap_get(const CountMap *m, Value key);
+void cmap_add(CountMap *m, Value key, int64_t n);
+
 typedef struct SourceData {
     List *records;          /* every valid record, first of each key only */
     ValueIndex *by_key;     /* NULL when the source has no key */

@@ -24,10 +24,13 @@ static const char usage_text[] =
     "      [--on-error fail|skip]  what an invalid record does (default: as the policy says, else fail)\n"
     "      [--max-steps N] [--max-memory BYTES] [--max-depth N]  limits per decision\n"
     "      [-o FILE]               write the decisions to FILE instead of standard output\n"
+    "  test POLICY... [--today YYYY-MM-DD] [--coverage]\n"
+    "                              run the policies' test blocks and report rule coverage\n"
     "  disasm POLICY... [--decision NAME]   show the compiled bytecode\n"
     "  version                     print the version\n"
     "\n"
-    "exit status: 0 ok, 2 usage, 3 policy errors, 4 data errors, 5 a decision failed with an error,\n"
+    "exit status: 0 ok, 1 tests failed, 2 usage, 3 policy errors, 4 data errors,\n"
+    "             5 a decision failed with an error,\n"
     "             6 output could not be written, 7 out of memory\n";
 
 static int usage_error(const char *fmt, const char *arg)
@@ -260,6 +263,47 @@ static int cmd_run(int argc, char **argv, bool disasm)
     return st;
 }
 
+static int write_stdout(void *ctx, const char *data, size_t n)
+{
+    (void)ctx;
+    return fwrite(data, 1, n, stdout) == n ? 0 : -1;
+}
+
+static int cmd_test(int argc, char **argv)
+{
+    static const struct option longs[] = {
+        {"today", required_argument, 0, OPT_TODAY},
+        {"coverage", no_argument, 0, 'c'},
+        {0, 0, 0, 0},
+    };
+    regel_test_options o;
+    regel_test_options_init(&o);
+    o.write = write_stdout;
+    optind = 1;
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, ":", longs, NULL)) != -1) {
+        switch (c) {
+        case OPT_TODAY: o.today = optarg; break;
+        case 'c': o.every_rule = 1; break;
+        case ':': return usage_error("%s needs a value", argv[optind - 1]);
+        default: return usage_error("unknown option %s", argv[optind - 1]);
+        }
+    }
+    if (optind >= argc)
+        return usage_error("%s", "test needs a policy file or folder");
+    unsigned long errors = 0;
+    regel_test_summary s;
+    regel_status st = regel_test((const char *const *)argv + optind, (size_t)(argc - optind), print_diag, &errors, &o, &s);
+    if (st == REGEL_ERR_POLICY && errors)
+        fprintf(stderr, "%lu error%s\n", errors, errors == 1 ? "" : "s");
+    else if (st == REGEL_ERR_USAGE)
+        return usage_error("the date for today is written YYYY-MM-DD, not '%s'", o.today);
+    else if (st == REGEL_ERR_NOMEM)
+        fprintf(stderr, "regel: out of memory\n");
+    return st;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -273,6 +317,8 @@ int main(int argc, char **argv)
         return cmd_run(argc - 1, argv + 1, false);
     if (strcmp(verb, "disasm") == 0)
         return cmd_run(argc - 1, argv + 1, true);
+    if (strcmp(verb, "test") == 0)
+        return cmd_test(argc - 1, argv + 1);
     if (strcmp(verb, "version") == 0 || strcmp(verb, "--version") == 0) {
         printf("regel %s\n", regel_version());
         return REGEL_OK;

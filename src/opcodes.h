@@ -29,7 +29,11 @@
  *    and stop with an error instead of misreading memory: bytecode may come
  *    from a file.
  *  - The decision instructions (PASSED, FAIL, OUTCOME, EMIT, SET_KEY, SKIP)
- *    only appear in decision chunks.
+ *    only appear in decision and queue chunks; QSTATE and QCOUNT only in a
+ *    queue's admission chunk; GIVEN* and EXPECT_FAIL only in test chunks.
+ *  - RECORD pops the type's number of fields (Program.records); DECIDE runs
+ *    the decision's code from its body_pc (past the `where` filter of its
+ *    source) in a fresh verdict and pushes its result record.
  */
 #ifndef REGEL_OPCODES_H
 #define REGEL_OPCODES_H
@@ -105,7 +109,20 @@
     OP(EMIT,        U8,     1, 0, "pop the value of output field a")                                 \
     OP(SET_KEY,     NONE,   1, 0, "pop the key of this decision line")                               \
     OP(SKIP,        NONE,   0, 0, "this record is not one the decision is about; stop")              \
-    OP(HALT,        NONE,   0, 0, "end of the decision")
+    OP(HALT,        NONE,   0, 0, "end of the decision")                                             \
+    OP(RECORD,      U16,    VAR, 1, "pop the field values of record type a into a new record")      \
+    OP(UNWRAP,      NONE,   1, 1, "the top value must not be none (x!); none is an error")          \
+    OP(ERROR,       U16,    0, 0, "stop with the error text in constant a")                         \
+    OP(DECIDE,      U16,    1, 1, "replace a subject by the result of decision a for it")           \
+    OP(QUEUE_GET,   U16,    1, 1, "replace an element by its entry in queue a, or none")            \
+    OP(QUEUE_REPLAY, U16,   1, 0, "pop an element; its reasons in queue a become this verdict's")  \
+    OP(QSTATE,      U8,     0, 1, "push the walk's admitted count (0), position (1) or capacity (2)") \
+    OP(QCOUNT,      U8,     0, 1, "push how many admitted earlier have the same value of counter a") \
+    OP(PASS,        U16,    0, 0, "rule a held (only in code compiled for coverage)")               \
+    OP(GIVEN,       U16,    1, 0, "pop a list of records: in this test, they are source a")         \
+    OP(GIVEN_TODAY, NONE,   1, 0, "pop a date: in this test, it is today")                          \
+    OP(GIVEN_FOLDER, U16,   0, 0, "in this test, read the exports from the folder in constant a")   \
+    OP(EXPECT_FAIL, U16,    1, 0, "pop a text: expectation a of this test did not hold")
 
 typedef enum Opcode {
 #define OP_ENUM(name, operands, pops, pushes, doc) BC_##name,

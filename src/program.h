@@ -51,6 +51,8 @@ typedef struct DecisionInfo {
     const char *name;
     Span span;
     uint32_t chunk;     /* runs once per subject; local `subject_slot` holds it */
+    uint32_t body_pc;   /* where a call of the decision starts: past the source's filter */
+    const RecordType *result_type; /* what a call gives (check.h: RESULT_*) */
     int source;         /* the source it runs over, or -1 */
     int over_chunk;     /* when it runs over a computed list: the chunk giving it, else -1 */
     uint8_t subject_slot;
@@ -70,6 +72,32 @@ typedef struct SourceUse {
     uint32_t nindexed;
 } SourceUse;
 
+/* A queue (check.c: check_queue): chunks run with an element in the
+ * subject slot of a frame of the queue's size. */
+typedef struct QueueInfo {
+    const char *name;
+    Span span;
+    uint32_t over_chunk;     /* the elements */
+    uint32_t key_chunk;      /* element -> [partition, order keys...] */
+    int capacity_chunk;      /* element -> Int places of its partition, or -1 */
+    uint32_t admit_chunk;    /* the admission rules, like a decision's body */
+    uint32_t *counter_chunks;/* element -> the value admitted_with counts by */
+    uint32_t ncounters;
+    uint8_t subject_slot;
+} QueueInfo;
+
+typedef struct TestInfo {
+    const char *name;
+    Span span;
+    uint32_t chunk;
+} TestInfo;
+
+/* Where each expectation of a test is written, for failure messages. */
+typedef struct ExpectInfo {
+    Span span;
+    uint32_t test;
+} ExpectInfo;
+
 typedef struct Program {
     const SourceSet *files;
     Value *consts;
@@ -83,6 +111,16 @@ typedef struct Program {
     SourceSpec **sources;
     SourceUse *uses;      /* by source */
     uint32_t nsources;
+    const RecordType **records; /* record types RECORD can build */
+    uint32_t nrecords;
+    const RecordType *reason_type, *entry_type;
+    QueueInfo *queues;
+    uint32_t nqueues;
+    TestInfo *tests;
+    uint32_t ntests;
+    ExpectInfo *expects;
+    uint32_t nexpects;
+    bool coverage;        /* compiled with PASS instructions */
 } Program;
 
 /* The span of the instruction at pc in chunk c. */

@@ -54,6 +54,7 @@ extern "C" {
 
 typedef enum regel_status {
     REGEL_OK = 0,
+    REGEL_ERR_TESTS = 1,  /* regel_test: some tests failed */
     REGEL_ERR_USAGE = 2,  /* a bad argument (an unknown decision, a malformed date) */
     REGEL_ERR_POLICY = 3, /* the policy has errors; they were given to the diagnostic callback */
     REGEL_ERR_DATA = 4,   /* an export is missing or invalid; reported through the report callback */
@@ -161,6 +162,29 @@ typedef struct regel_run_summary {
 
 /* Runs the program's decisions over the exports in o->data_dir. */
 REGEL_API regel_status regel_run(const regel_program *p, const regel_run_options *o, regel_run_summary *s);
+
+/* ------------------------------------------------------------ testing */
+
+typedef struct regel_test_options {
+    const char *today;     /* "YYYY-MM-DD" unless a test gives today; NULL: the machine's date */
+    int every_rule;        /* list every rule's coverage, not only the rules seen one way */
+    regel_limits limits;
+    int (*write)(void *ctx, const char *data, size_t n); /* the report; NULL writes to stdout */
+    void *write_ctx;
+} regel_test_options;
+
+REGEL_API void regel_test_options_init(regel_test_options *o);
+
+typedef struct regel_test_summary {
+    unsigned passed, failed;
+    unsigned rules, covered; /* rules, and those seen both holding and failing */
+} regel_test_summary;
+
+/* Compiles the policy files (folders as in regel_compile_files) with
+ * coverage and runs their test blocks, writing a report that ends with a
+ * line "N passed, M failed". REGEL_ERR_TESTS when a test failed. */
+REGEL_API regel_status regel_test(const char *const *paths, size_t npaths, regel_diagnostic_fn on_diag, void *ctx,
+                                  const regel_test_options *o, regel_test_summary *s);
 
 #ifdef __cplusplus
 }

@@ -5,6 +5,7 @@
 
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "alloc.h"
 #include "index.h"
@@ -256,10 +257,22 @@ static void sources_read(const Program *p, uint32_t c, bool *need, bool *seen)
             break;
         const uint8_t *a = ch->code + pc + 1;
         uint32_t operand = (uint32_t)a[0] | ((uint32_t)a[1] << 8);
-        if ((o == BC_SOURCE || o == BC_LOOKUP || o == BC_SELECT) && operand < p->nsources)
+        if ((o == BC_SOURCE || o == BC_LOOKUP || o == BC_SELECT) && operand < p->nsources) {
             need[operand] = true;
-        else if (o == BC_CALL)
+        } else if (o == BC_CALL) {
             sources_read(p, operand, need, seen);
+        } else if (o == BC_DECIDE && operand < p->ndecisions) {
+            sources_read(p, p->decisions[operand].chunk, need, seen);
+        } else if ((o == BC_QUEUE_GET || o == BC_QUEUE_REPLAY) && operand < p->nqueues) {
+            const QueueInfo *q = &p->queues[operand];
+            sources_read(p, q->over_chunk, need, seen);
+            sources_read(p, q->key_chunk, need, seen);
+            if (q->capacity_chunk >= 0)
+                sources_read(p, (uint32_t)q->capacity_chunk, need, seen);
+            sources_read(p, q->admit_chunk, need, seen);
+            for (uint32_t k = 0; k < q->ncounters; k++)
+                sources_read(p, q->counter_chunks[k], need, seen);
+        }
         pc += (uint32_t)opcode_size(opcode_info[o].operands);
     }
 }
@@ -345,4 +358,32 @@ int run_batch(const Program *p, const RunOptions *o, RunSummary *s)
     if (r->output_failed)
         return RUN_OUTPUT_ERROR;
     return s->failed ? RUN_EVAL_ERROR : RUN_OK;
+}
+
+int run_load_folder(const Program *p, const char *folder, DataSet *data, void (*report_fn)(void *ctx, const char *line),
+                    void *report_ctx)
+{
+    RunOptions o;
+    memset(&o, 0, sizeof o);
+    o.data_dir = folder;
+    o.on_invalid = INVALID_DEFAULT;
+    o.report = report_fn;
+    o.report_ctx = report_ctx;
+    RunSummary s;
+    memset(&s, 0, sizeof s);
+    Runner *r = rg_alloc(sizeof *r);
+    r->p = p;
+    r->o = &o;
+    r->s = &s;
+    r->data = *data;
+    r->invalid_reported = rg_alloc_atomic(p->nsources + 1);
+    memset(r->invalid_reported, 0, p->nsources + 1);
+    int status = RUN_OK;
+    for (uint32_t i = 0; i < p->nsources; i++) {
+        if (access(path_of(r, p->sources[i]), F_OK) != 0)
+            continue;
+        if (load_source(r, i) != RUN_OK)
+            status = RUN_DATA_ERROR;
+    }
+    return status;
 }

@@ -56,4 +56,10 @@ typedef struct RunSummary {
 
 int run_batch(const Program *p, const RunOptions *o, RunSummary *s);
 
+/* Loads into data every source of p whose export file is in folder
+ * (a test's `given "folder"`); sources without a file are left as they
+ * are. RUN_OK, or RUN_DATA_ERROR with the problems reported. */
+int run_load_folder(const Program *p, const char *folder, DataSet *data, void (*report)(void *ctx, const char *line),
+                    void *report_ctx);
+
 #endif

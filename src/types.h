@@ -116,6 +116,14 @@ typedef struct SourceSpec {
     Span span;
 } SourceSpec;
 
+/* The slots of the record types the language itself defines (built by
+ * the checker, filled in by the VM): a rule's reason, a queue entry, and
+ * a decision's result (these fields, then the decision's extra fields). */
+enum { REASON_REF, REASON_SEVERITY, REASON_MESSAGE, REASON_NFIELDS };
+enum { ENTRY_POSITION, ENTRY_ADMITTED, ENTRY_CAPACITY, ENTRY_ADMITTED_BEFORE, ENTRY_FAILED, ENTRY_REASONS,
+       ENTRY_NFIELDS };
+enum { RESULT_KEY, RESULT_OUTCOME, RESULT_PASSED, RESULT_FAILED, RESULT_REASONS, RESULT_NFIXED };
+
 /* Index of the field called name, or -1. */
 int record_field_index(const RecordType *rt, const char *name);
 /* Index of the word, or -1. */

@@ -21,6 +21,25 @@
 #include "builtins.h"
 #include "opcodes.h"
 
+/* A queue worked out: each element's entry and the reasons to replay. */
+typedef struct QueueTable {
+    bool failed;
+    const char *error;
+    Span error_span;
+    ValueIndex *index;   /* element -> Int number of its entry */
+    Value *entries;      /* QueueEntry records */
+    Reason **reasons;    /* per entry, with rule numbers for replay */
+    uint32_t *nreasons;
+} QueueTable;
+
+/* What QSTATE and QCOUNT read while a queue is walked. */
+typedef struct QueueWalk {
+    const QueueInfo *q;
+    Value element;
+    int64_t admitted, position, capacity;
+    CountMap **counts;   /* per admitted_with counter, for this partition */
+} QueueWalk;
+
 struct Vm {
     const Program *prog;
     const DataSet *data;
@@ -34,6 +53,10 @@ struct Vm {
     const char *error;
     Span error_span;
     uint64_t steps_used;
+    QueueTable **queues;  /* by queue number, worked out on first use */
+    QueueWalk *walk;
+    VmTest *test;
+    uint8_t *coverage;
 };
 
 VmLimits vm_default_limits(void)
@@ -57,6 +80,22 @@ Vm *vm_new(const Program *p, const DataSet *data, Date today, VmLimits limits)
     vm->stack = rg_alloc(need * sizeof(Value));
     vm->stack_end = vm->stack + need;
     return vm;
+}
+
+void vm_set_test(Vm *vm, VmTest *test)
+{
+    vm->test = test;
+}
+
+void vm_set_coverage(Vm *vm, uint8_t *flags)
+{
+    vm->coverage = flags;
+}
+
+void vm_reset_queues(Vm *vm)
+{
+    if (vm->queues)
+        memset(vm->queues, 0, vm->prog->nqueues * sizeof *vm->queues);
 }
 
 const char *vm_error(const Vm *vm)
@@ -217,12 +256,266 @@ static const char *dec_message(DecStatus st)
     return st == DEC_DIV_ZERO ? "division by zero" : "the result is too large for an exact decimal";
 }
 
+static bool run(Vm *vm, const Chunk *c, uint32_t start, Value *base, Value *result);
+
+/* Runs chunk c from pc start as a frame at base, its locals cleared and v
+ * in local `slot` (no subject when slot < 0). */
+static bool run_frame(Vm *vm, const Chunk *c, uint32_t start, Value *base, int slot, Value v, Value *out)
+{
+    if (base + c->nlocals + c->max_stack > vm->stack_end) {
+        vm->error = "the evaluation needs more stack than was set aside";
+        return false;
+    }
+    if (slot >= (int)c->nlocals) {
+        vm->error = "internal error: no slot for the subject";
+        return false;
+    }
+    for (uint32_t i = 0; i < c->nlocals; i++)
+        base[i] = val_none();
+    if (slot >= 0)
+        base[slot] = v;
+    Chunk frame = *c;
+    frame.nparams = c->nlocals; /* run() must not clear the subject */
+    Value ignored;
+    return run(vm, &frame, start, base, out ? out : &ignored);
+}
+
+/* The reasons of a verdict as values: the refs that failed and the
+ * Reason records. */
+static void reason_values(Vm *vm, const Reason *rs, uint32_t n, Value *failed, Value *reasons)
+{
+    const Program *P = vm->prog;
+    List *refs = list_new(n), *list = list_new(n);
+    for (uint32_t i = 0; i < n; i++) {
+        const RuleInfo *rule = &P->rules[rs[i].rule];
+        Value ref = val_cstr(rule->ref);
+        Record *r = record_new(P->reason_type);
+        r->slots[REASON_REF] = ref;
+        r->slots[REASON_SEVERITY] = val_cstr(rule->severity == SEV_SHOULD ? "should" : "must");
+        r->slots[REASON_MESSAGE] = rs[i].message;
+        refs->items[i] = ref;
+        list->items[i] = val_record(r);
+    }
+    refs->len = list->len = n;
+    *failed = val_list(refs);
+    *reasons = val_list(list);
+}
+
+static Value decision_result(Vm *vm, const DecisionInfo *d, const Verdict *v)
+{
+    const RecordType *rt = d->result_type;
+    Record *r = record_new(rt);
+    r->slots[RESULT_KEY] = v->key;
+    const EnumType *words = rt->fields[RESULT_OUTCOME].type->enm;
+    r->slots[RESULT_OUTCOME] = v->word >= 0 && (uint32_t)v->word < words->nwords ? val_enum(words, v->word) : val_none();
+    r->slots[RESULT_PASSED] = val_bool(!v->must_failed);
+    reason_values(vm, v->reasons, v->nreasons, &r->slots[RESULT_FAILED], &r->slots[RESULT_REASONS]);
+    for (uint32_t i = 0; i < d->nfields && RESULT_NFIXED + i < rt->nfields; i++)
+        r->slots[RESULT_NFIXED + i] = v->fields[i];
+    return val_record(r);
+}
+
+/* Evaluates decision d for subject into a fresh verdict, as a call from a
+ * policy: from its body (past the source's filter). */
+static bool decide_nested(Vm *vm, uint32_t d, Value subject, Value *base, Value *out)
+{
+    const Program *P = vm->prog;
+    const DecisionInfo *di = &P->decisions[d];
+    Verdict v;
+    memset(&v, 0, sizeof v);
+    v.word = -1;
+    if (di->nfields) {
+        v.fields = rg_alloc(di->nfields * sizeof(Value));
+        v.fields_cap = di->nfields;
+    }
+    Verdict *outer = vm->verdict;
+    QueueWalk *walk = vm->walk;
+    vm->verdict = &v;
+    vm->walk = NULL;
+    bool ok = run_frame(vm, &P->chunks[di->chunk], di->body_pc, base, di->subject_slot, subject, NULL);
+    vm->verdict = outer;
+    vm->walk = walk;
+    if (!ok)
+        return false;
+    *out = decision_result(vm, di, &v);
+    return true;
+}
+
+/* ---------------------------------------------------------------- queues */
+
+typedef struct Queued {
+    Value element;
+    const List *keys; /* [partition, order keys...] */
+    uint32_t pos;     /* in the element list, for a stable order */
+} Queued;
+
+static int queued_cmp(const void *x, const void *y)
+{
+    const Queued *a = x, *b = y;
+    for (uint32_t i = 1; i < a->keys->len; i++) {
+        int c = value_compare(a->keys->items[i], b->keys->items[i]);
+        if (c)
+            return c;
+    }
+    return (a->pos > b->pos) - (a->pos < b->pos);
+}
+
+/* Each part of working out a queue is one evaluation with its own step
+ * and memory budget, as a decision for one subject has. */
+static bool queue_eval(Vm *vm, uint32_t chunk, Value *base, int slot, Value v, Value *out)
+{
+    uint64_t steps = vm->steps_left, mem = vm->mem_start;
+    vm->steps_left = vm->limits.max_steps ? vm->limits.max_steps : UINT64_MAX;
+    vm->mem_start = rg_alloc_bytes();
+    bool ok = run_frame(vm, &vm->prog->chunks[chunk], 0, base, slot, v, out);
+    vm->steps_left = steps;
+    vm->mem_start = mem;
+    return ok;
+}
+
+static bool work_out_queue(Vm *vm, uint32_t qi, Value *base, QueueTable *t)
+{
+    const Program *P = vm->prog;
+    const QueueInfo *q = &P->queues[qi];
+    int slot = q->subject_slot;
+    Value elements;
+    if (!queue_eval(vm, q->over_chunk, base, -1, val_none(), &elements))
+        return false;
+    if (elements.tag != V_LIST && elements.tag != V_SET) {
+        vm->error = "internal error: a queue's elements are not a list";
+        return false;
+    }
+    const List *els = elements.as.list;
+    uint32_t n = els->len;
+    Queued *all = rg_alloc((n ? n : 1) * sizeof *all);
+    for (uint32_t i = 0; i < n; i++) {
+        Value keys;
+        if (!queue_eval(vm, q->key_chunk, base, slot, els->items[i], &keys))
+            return false;
+        if (keys.tag != V_LIST || keys.as.list->len < 1) {
+            vm->error = "internal error: a queue's order keys are not a list";
+            return false;
+        }
+        all[i] = (Queued){els->items[i], keys.as.list, i};
+    }
+    /* Partitions in the order their first element comes. */
+    ValueIndex *groups = vindex_new();
+    uint32_t *group_of = rg_alloc_atomic((n ? n : 1) * sizeof *group_of);
+    uint32_t ngroups = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        Value first;
+        if (vindex_add_unique(groups, all[i].keys->items[0], val_int(ngroups), &first))
+            group_of[i] = ngroups++;
+        else
+            group_of[i] = (uint32_t)first.as.i;
+    }
+    t->index = vindex_new();
+    t->entries = rg_alloc((n ? n : 1) * sizeof(Value));
+    t->reasons = rg_alloc((n ? n : 1) * sizeof(Reason *));
+    t->nreasons = rg_alloc_atomic((n ? n : 1) * sizeof(uint32_t));
+    Queued *members = rg_alloc((n ? n : 1) * sizeof *members);
+    uint32_t next_entry = 0;
+    for (uint32_t g = 0; g < ngroups; g++) {
+        uint32_t m = 0;
+        for (uint32_t i = 0; i < n; i++)
+            if (group_of[i] == g)
+                members[m++] = all[i];
+        qsort(members, m, sizeof *members, queued_cmp);
+        int64_t capacity = INT64_MAX;
+        if (q->capacity_chunk >= 0) {
+            Value cap;
+            if (!queue_eval(vm, (uint32_t)q->capacity_chunk, base, slot, members[0].element, &cap))
+                return false;
+            if (cap.tag != V_INT) {
+                vm->error = "internal error: a queue's capacity is not an Int";
+                return false;
+            }
+            capacity = cap.as.i;
+        }
+        QueueWalk walk = {q, val_none(), 0, 0, capacity, NULL};
+        walk.counts = rg_alloc((q->ncounters ? q->ncounters : 1) * sizeof *walk.counts);
+        for (uint32_t k = 0; k < q->ncounters; k++)
+            walk.counts[k] = cmap_new();
+        for (uint32_t i = 0; i < m; i++) {
+            Value e = members[i].element;
+            walk.element = e;
+            walk.position = (int64_t)i + 1;
+            Verdict v;
+            memset(&v, 0, sizeof v);
+            v.word = -1;
+            Verdict *outer = vm->verdict;
+            QueueWalk *outer_walk = vm->walk;
+            vm->verdict = &v;
+            vm->walk = &walk;
+            bool ok = queue_eval(vm, q->admit_chunk, base, slot, e, NULL);
+            vm->verdict = outer;
+            vm->walk = outer_walk;
+            if (!ok)
+                return false;
+            bool admitted = !v.must_failed;
+            Record *entry = record_new(P->entry_type);
+            entry->slots[ENTRY_POSITION] = val_int(walk.position);
+            entry->slots[ENTRY_ADMITTED] = val_bool(admitted);
+            entry->slots[ENTRY_CAPACITY] = val_int(capacity);
+            entry->slots[ENTRY_ADMITTED_BEFORE] = val_int(walk.admitted);
+            reason_values(vm, v.reasons, v.nreasons, &entry->slots[ENTRY_FAILED], &entry->slots[ENTRY_REASONS]);
+            Value ignored;
+            if (!vindex_add_unique(t->index, e, val_int(next_entry), &ignored))
+                continue; /* the same element twice: its first place counts */
+            t->entries[next_entry] = val_record(entry);
+            t->reasons[next_entry] = v.reasons;
+            t->nreasons[next_entry] = v.nreasons;
+            next_entry++;
+            if (!admitted)
+                continue;
+            walk.admitted++;
+            for (uint32_t k = 0; k < q->ncounters; k++) {
+                Value key;
+                if (!queue_eval(vm, q->counter_chunks[k], base, slot, e, &key))
+                    return false;
+                cmap_add(walk.counts[k], key, 1);
+            }
+        }
+    }
+    return true;
+}
+
+/* The queue's table, worked out on first use; NULL after an error. */
+static QueueTable *queue_table(Vm *vm, uint32_t qi, Value *base)
+{
+    if (qi >= vm->prog->nqueues) {
+        vm->error = "internal error: no such queue";
+        return NULL;
+    }
+    if (!vm->queues)
+        vm->queues = rg_alloc(vm->prog->nqueues * sizeof *vm->queues);
+    QueueTable *t = vm->queues[qi];
+    if (!t) {
+        t = rg_alloc(sizeof *t);
+        vm->queues[qi] = t;
+        const char *outer_error = vm->error;
+        if (!work_out_queue(vm, qi, base, t)) {
+            t->failed = true;
+            t->error = rg_sprintf("queue %s: %s", vm->prog->queues[qi].name, vm->error);
+            t->error_span = vm->error_span;
+        } else {
+            vm->error = outer_error;
+        }
+    }
+    if (t->failed) {
+        vm->error = t->error;
+        vm->error_span = t->error_span;
+        return NULL;
+    }
+    return t;
+}
+
 /* Runs chunk c with its frame at base (arguments already in place). */
-static bool run(Vm *vm, const Chunk *c, Value *base, Value *result)
+static bool run(Vm *vm, const Chunk *c, uint32_t start, Value *base, Value *result)
 {
     const Program *P = vm->prog;
     const uint8_t *code = c->code;
-    const uint8_t *ip = code;
+    const uint8_t *ip = code + (start < c->len ? start : c->len);
     const uint8_t *end = code + c->len;
     const uint8_t *at = ip; /* start of the current instruction */
     if (base + c->nlocals + c->max_stack > vm->stack_end) {
@@ -734,7 +1027,7 @@ dispatch:
         }
         vm->steps_left = steps;
         Value r;
-        bool ok = run(vm, &P->chunks[f], sp - argc, &r);
+        bool ok = run(vm, &P->chunks[f], 0, sp - argc, &r);
         steps = vm->steps_left;
         vm->depth--;
         if (!ok)
@@ -795,6 +1088,8 @@ dispatch:
         add_reason(vm->verdict, r, msg);
         if (P->rules[r].severity != SEV_SHOULD)
             vm->verdict->must_failed = true;
+        if (vm->coverage)
+            vm->coverage[r] |= 2;
         NEXT();
     }
     CASE(OUTCOME) {
@@ -831,6 +1126,177 @@ dispatch:
         vm->steps_left = steps;
         *result = val_none();
         return true;
+    }
+    CASE(RECORD) {
+        uint32_t r = rd16(ip);
+        ip += 2;
+        if (r >= P->nrecords)
+            FAILWITH("internal error: unknown record type");
+        const RecordType *rt = P->records[r];
+        NEED((int)rt->nfields);
+        Record *rec = record_new(rt);
+        memcpy(rec->slots, sp - rt->nfields, rt->nfields * sizeof(Value));
+        sp -= rt->nfields;
+        PUSH(val_record(rec));
+        NEXT();
+    }
+    CASE(UNWRAP) {
+        NEED(1);
+        if (TOP.tag == V_NONE)
+            FAILWITH("a value that the policy says is there (with !) is missing");
+        NEXT();
+    }
+    CASE(ERROR) {
+        uint32_t k = rd16(ip);
+        ip += 2;
+        if (k >= P->nconsts || P->consts[k].tag != V_TEXT)
+            FAILWITH("internal error: bad error text");
+        FAILWITH(P->consts[k].as.s);
+    }
+    CASE(DECIDE) {
+        uint32_t d = rd16(ip);
+        ip += 2;
+        NEED(1);
+        if (d >= P->ndecisions || !P->decisions[d].result_type)
+            FAILWITH("internal error: no such decision");
+        if (++vm->depth > vm->limits.max_depth) {
+            vm->depth--;
+            FAILWITH("decisions and functions call each other too deeply (the depth limit was reached)");
+        }
+        Value subject = POP();
+        vm->steps_left = steps;
+        Value r;
+        bool ok = decide_nested(vm, d, subject, sp, &r);
+        steps = vm->steps_left;
+        vm->depth--;
+        if (!ok)
+            return false;
+        PUSH(r);
+        NEXT();
+    }
+    CASE(QUEUE_GET)
+    CASE(QUEUE_REPLAY) {
+        bool replay = *at == BC_QUEUE_REPLAY;
+        uint32_t qi = rd16(ip);
+        ip += 2;
+        NEED(1);
+        Value e = POP();
+        vm->steps_left = steps;
+        QueueTable *t = queue_table(vm, qi, sp);
+        steps = vm->steps_left;
+        if (!t)
+            return false;
+        const List *hit = vindex_get(t->index, e);
+        if (!replay) {
+            PUSH(hit->len ? t->entries[hit->items[0].as.i] : val_none());
+            NEXT();
+        }
+        if (!hit->len)
+            NEXT();
+        if (!vm->verdict)
+            FAILWITH("internal error: include of a queue outside a decision");
+        uint32_t k = (uint32_t)hit->items[0].as.i;
+        for (uint32_t i = 0; i < t->nreasons[k]; i++) {
+            const Reason *r = &t->reasons[k][i];
+            add_reason(vm->verdict, r->rule, r->message);
+            if (P->rules[r->rule].severity != SEV_SHOULD)
+                vm->verdict->must_failed = true;
+        }
+        NEXT();
+    }
+    CASE(QSTATE) {
+        uint8_t which = *ip++;
+        NEED(0);
+        if (!vm->walk)
+            FAILWITH("internal error: queue state outside a queue's walk");
+        PUSH(val_int(which == QSTATE_ADMITTED ? vm->walk->admitted
+                     : which == QSTATE_POSITION ? vm->walk->position
+                                                : vm->walk->capacity));
+        NEXT();
+    }
+    CASE(QCOUNT) {
+        uint8_t k = *ip++;
+        NEED(0);
+        QueueWalk *walk = vm->walk;
+        if (!walk || k >= walk->q->ncounters)
+            FAILWITH("internal error: admitted_with outside a queue's walk");
+        vm->steps_left = steps;
+        Value key;
+        vm->walk = NULL;
+        bool ok = run_frame(vm, &P->chunks[walk->q->counter_chunks[k]], 0, sp, walk->q->subject_slot, walk->element, &key);
+        vm->walk = walk;
+        steps = vm->steps_left;
+        if (!ok)
+            return false;
+        PUSH(val_int(cmap_get(walk->counts[k], key)));
+        NEXT();
+    }
+    CASE(PASS) {
+        uint32_t r = rd16(ip);
+        ip += 2;
+        if (vm->coverage && r < P->nrules)
+            vm->coverage[r] |= 1;
+        NEXT();
+    }
+    CASE(GIVEN) {
+        uint32_t src = rd16(ip);
+        ip += 2;
+        NEED(1);
+        Value list = POP();
+        if (!vm->test || src >= P->nsources || list.tag != V_LIST)
+            FAILWITH("internal error: given outside a test");
+        const SourceSpec *spec = P->sources[src];
+        SourceData *sd = &vm->test->data->sources[src];
+        sd->records = list.as.list;
+        sd->by_key = spec->key_field >= 0 ? vindex_build(sd->records, spec->key_field) : NULL;
+        const SourceUse *use = &P->uses[src];
+        sd->by_field = use->nindexed && spec->type ? rg_alloc(spec->type->nfields * sizeof *sd->by_field) : NULL;
+        for (uint32_t i = 0; i < use->nindexed; i++)
+            sd->by_field[use->indexed_fields[i]] = vindex_build(sd->records, use->indexed_fields[i]);
+        sd->loaded = true;
+        vm_reset_queues(vm);
+        NEXT();
+    }
+    CASE(GIVEN_TODAY) {
+        NEED(1);
+        Value d = POP();
+        if (!vm->test || d.tag != V_DATE)
+            FAILWITH("internal error: given today outside a test");
+        vm->today = d.as.date;
+        vm_reset_queues(vm);
+        NEXT();
+    }
+    CASE(GIVEN_FOLDER) {
+        uint32_t k = rd16(ip);
+        ip += 2;
+        if (!vm->test || !vm->test->load_folder || k >= P->nconsts || P->consts[k].tag != V_TEXT)
+            FAILWITH("internal error: given a folder outside a test");
+        const char *problem = vm->test->load_folder(vm->test->load_ctx, P->consts[k].as.s, vm->test->data);
+        if (problem)
+            FAILWITH(problem);
+        vm_reset_queues(vm);
+        NEXT();
+    }
+    CASE(EXPECT_FAIL) {
+        uint32_t k = rd16(ip);
+        ip += 2;
+        NEED(1);
+        Value detail = POP();
+        VmTest *t = vm->test;
+        if (!t || k >= P->nexpects)
+            FAILWITH("internal error: expect outside a test");
+        if (t->nfailures == t->failures_cap) {
+            uint32_t cap = t->failures_cap ? t->failures_cap * 2 : 4;
+            TestFailure *f = rg_alloc(cap * sizeof *f);
+            if (t->nfailures)
+                memcpy(f, t->failures, t->nfailures * sizeof *f);
+            t->failures = f;
+            t->failures_cap = cap;
+        }
+        t->failures[t->nfailures].expect = k;
+        t->failures[t->nfailures].detail = detail;
+        t->nfailures++;
+        NEXT();
     }
 #if !defined(__GNUC__)
     }
@@ -903,10 +1369,16 @@ bool vm_decide(Vm *vm, uint32_t decision, Value subject, Verdict *v)
     /* The subject is not a parameter, so run() must not clear it. */
     Chunk frame = *c;
     frame.nparams = c->nlocals;
-    bool ok = run(vm, &frame, vm->stack, &ignored);
+    bool ok = run(vm, &frame, 0, vm->stack, &ignored);
     vm->steps_used = (vm->limits.max_steps ? vm->limits.max_steps : UINT64_MAX) - vm->steps_left;
     vm->verdict = NULL;
     return ok;
+}
+
+bool vm_run_chunk(Vm *vm, uint32_t chunk)
+{
+    Value ignored;
+    return vm_eval(vm, chunk, &ignored);
 }
 
 bool vm_eval(Vm *vm, uint32_t chunk, Value *out)
@@ -917,7 +1389,7 @@ bool vm_eval(Vm *vm, uint32_t chunk, Value *out)
         return false;
     }
     vm->verdict = NULL;
-    bool ok = run(vm, &vm->prog->chunks[chunk], vm->stack, out);
+    bool ok = run(vm, &vm->prog->chunks[chunk], 0, vm->stack, out);
     vm->steps_used = (vm->limits.max_steps ? vm->limits.max_steps : UINT64_MAX) - vm->steps_left;
     return ok;
 }

@@ -55,6 +55,8 @@ typedef struct Verdict {
 typedef struct Vm Vm;
 
 Vm *vm_new(const Program *p, const DataSet *data, Date today, VmLimits limits);
+/* Runs a chunk that takes no arguments (a test). */
+bool vm_run_chunk(Vm *vm, uint32_t chunk);
 
 /* Evaluates decision d for one subject. False on an error (vm_error);
  * the verdict is then incomplete. Start from a zeroed Verdict; its arrays
@@ -63,6 +65,30 @@ bool vm_decide(Vm *vm, uint32_t decision, Value subject, Verdict *v);
 /* Runs a chunk that takes no arguments and returns a value (the list a
  * decision runs over). */
 bool vm_eval(Vm *vm, uint32_t chunk, Value *out);
+
+/* What a test run needs from the VM (regel test): sources it may
+ * replace (given), expectations that failed, and a loader for fixture
+ * folders (given "folder"), which returns NULL or an error message. */
+typedef struct TestFailure {
+    uint32_t expect;     /* Program.expects */
+    Value detail;        /* "r.outcome is nej; ja is ja" */
+} TestFailure;
+
+typedef struct VmTest {
+    DataSet *data;
+    const char *(*load_folder)(void *ctx, const char *folder, DataSet *data);
+    void *load_ctx;
+    TestFailure *failures;
+    uint32_t nfailures, failures_cap;
+} VmTest;
+
+/* Turns test mode on (data must be the DataSet given to vm_new). */
+void vm_set_test(Vm *vm, VmTest *test);
+/* Rules seen: flags[rule] gets bit 1 when it held (PASS, only in code
+ * compiled for coverage) and bit 2 when it failed. */
+void vm_set_coverage(Vm *vm, uint8_t *flags);
+/* Forgets the queues worked out so far (their inputs changed). */
+void vm_reset_queues(Vm *vm);
 
 const char *vm_error(const Vm *vm);
 Span vm_error_span(const Vm *vm);

@@ -65,7 +65,7 @@ static UNUSED Compiled compile_text(const char *text)
     c.files = sources_new();
     c.diags = diags_new(c.files);
     c.checked = check_text(c.files, POLICY_NAME, text, strlen(text), NULL, c.diags);
-    c.prog = c.diags->errors == 0 ? compile_program(c.checked, c.diags) : NULL;
+    c.prog = c.diags->errors == 0 ? compile_program(c.checked, c.diags, false) : NULL;
     return c;
 }
 

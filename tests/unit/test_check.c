@@ -228,7 +228,7 @@ Test(check, wrong_kind_of_name)
                     "    let a = f\n}\n",
                     "'f' is a function; call it as f(...)", 5, 13);
     expect_error_at(in_decision("    must A1 R else \"x\"\n"), "'R' is a type, not a value", 7, 13);
-    expect_error_at(in_decision("    must A1 d(r) else \"x\"\n"), "a decision is not called", 7, 13);
+    expect_error_at(in_decision("    must A1 d(r) else \"x\"\n"), "decision d would use its own result", 7, 13);
 }
 
 Test(check, element_and_it_outside_a_collection)
@@ -432,7 +432,7 @@ Test(check, indirect_recursion_is_rejected_with_the_chain)
 Test(check, constant_cycles_and_non_constants)
 {
     expect_error_at("const A = B + 1\nconst B = A\n", "defined in terms of itself", 1, 0);
-    expect_error_at("const K = count([1])\n", "a constant can only use literals and other constants, not calls", 1, 11);
+    expect_error_at("const K = count([1])\n", "a constant can only use literals, records and other constants, not calls", 1, 11);
     expect_error_at("const K = today\n", "a constant can only use literals and other constants; 'today' is not one", 1,
                     11);
 }
@@ -536,7 +536,7 @@ Test(check, duplicates_inside_declarations)
     expect_error_at("decision d for x in [1] key \"k\" {\n    outcome ja | nej\n    field f = 1\n    field f = 2\n}\n",
                     "field 'f' is given twice", 4, 11);
     expect_error_at("decision d for x in [1] key \"k\" {\n    outcome ja | nej\n    field outcome_x = 1\n    field id = 2\n}\n",
-                    "'id' is already a part of every output line", 4, 11);
+                    "'id' is already a part of every decision's output and result", 4, 11);
 }
 
 /* ---------------------------------------------------------------- sources and formats */

@@ -461,7 +461,7 @@ Test(compile, imported_decisions_are_not_root)
     const char *paths[] = {main_path};
     Checked *c = check_files(files, paths, 1, d);
     cr_assert_eq(d->errors, 0, "%s", diags_text(d));
-    Program *p = compile_program(c, d);
+    Program *p = compile_program(c, d, false);
     cr_assert_not_null(p);
     cr_expect(decision(p, "main")->root);
     cr_expect(!decision(p, "helper")->root);

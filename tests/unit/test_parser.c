@@ -640,11 +640,13 @@ Test(parser, error_names_what_was_expected)
     cr_expect(strstr(p.diags->items[0].message, "expected ':'"), "%s", p.diags->items[0].message);
 }
 
-Test(parser, reserved_word_is_explained)
+Test(parser, keyword_as_a_name_is_explained)
 {
     Parsed p = parse("const test = 1\n");
     cr_assert_geq(p.diags->count, 1);
-    cr_expect(strstr(p.diags->items[0].message, "reserved for a later version"), "%s", p.diags->items[0].message);
+    cr_expect(strstr(p.diags->items[0].message, "unexpected 'test', expected a name"), "%s", p.diags->items[0].message);
+    cr_expect(p.diags->items[0].hint && strstr(p.diags->items[0].hint, "keyword"), "%s",
+              p.diags->items[0].hint ? p.diags->items[0].hint : "(no hint)");
 }
 
 Test(parser, incomplete_at_end_of_input)

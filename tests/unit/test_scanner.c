@@ -162,10 +162,10 @@ Test(scanner, keywords_are_whole_words)
     expect_str(&lx->toks[4], "notin");
 }
 
-Test(scanner, reserved_words)
+Test(scanner, words_of_tests_queues_and_tables)
 {
-    Lexed *lx = lex("test expect queue table tests");
-    KINDS(lx, RESERVED, RESERVED, RESERVED, RESERVED, IDENT);
+    Lexed *lx = lex("test expect given queue by order capacity table tests");
+    KINDS(lx, TEST, EXPECT, GIVEN, QUEUE, BY, ORDER, CAPACITY, TABLE, IDENT);
 }
 
 Test(scanner, units_with_their_kind)
