@@ -94,7 +94,7 @@ static const char *source_text(const ParseState *st, Span s) { return rg_strndup
 
 %type <node> decl import record rec_field enum format option option_value source
 %type <node> const fn param decision stmt let rule include out_field outcome arm
-%type <node> queue opt_by opt_capacity table row test test_stmt
+%type <node> queue opt_by opt_capacity table row test test_stmt word
 %type <node> type expr primary postfix arg string opt_type_ann opt_ret opt_key_expr
 %type <list> decls rec_fields words options option_list params param_list stmts lets
 %type <list> arms args arg_list exprs expr_list holes type_args rows test_stmts
@@ -178,8 +178,15 @@ enum
     ;
 
 words
-    : name                      { memset(&$$, 0, sizeof $$); nodes_push(&$$, node_name(@1, $1.name)); }
-    | words '|' name            { $$ = $1; nodes_push(&$$, node_name(@3, $3.name)); }
+    : word                      { memset(&$$, 0, sizeof $$); nodes_push(&$$, $1); }
+    | words '|' word            { $$ = $1; nodes_push(&$$, $3); }
+    ;
+
+/* The word as policies write it, and its spelling in exports when that is
+ * not a name: SK_kurs from "SK-kurs". */
+word
+    : name opt_from             { $$ = mk(N_WORD, @$); $$->u.named.name = $1;
+                                  $$->u.named.value = $2.s ? node_text(@2, $2.s, $2.n) : NULL; }
     ;
 
 format

@@ -150,6 +150,7 @@ size_t node_children(const Node *n, Node **out, size_t max)
         put(&c, n->u.lambda.body);
         break;
     case N_NAMED_ARG:
+    case N_WORD:
         put(&c, n->u.named.value);
         break;
     case N_UNARY: case N_BINARY:
@@ -332,7 +333,7 @@ const char *node_kind_name(NodeKind kind)
         [N_BOOL] = "boolean", [N_NONE] = "none", [N_DATE] = "date", [N_LIST] = "list",
         [N_NAME] = "name", [N_IT] = "it", [N_ELEM_FIELD] = "field", [N_FIELD] = "field",
         [N_INDEX] = "index", [N_CALL] = "call", [N_LAMBDA] = "lambda",
-        [N_NAMED_ARG] = "named argument", [N_UNARY] = "operator", [N_BINARY] = "operator",
+        [N_NAMED_ARG] = "named argument", [N_WORD] = "enum word", [N_UNARY] = "operator", [N_BINARY] = "operator",
         [N_IF] = "if", [N_WHERE] = "where", [N_DURATION] = "duration", [N_TYPE] = "type",
         [N_LET] = "let", [N_RULE] = "rule", [N_INCLUDE] = "include", [N_OUT_FIELD] = "field",
         [N_OUTCOME] = "outcome", [N_OUTCOME_ARM] = "outcome", [N_IMPORT] = "import",

@@ -38,6 +38,7 @@ typedef enum NodeKind {
     N_CALL,       /* call: name(args) */
     N_LAMBDA,     /* lambda: param => body (only as a call argument or after where) */
     N_NAMED_ARG,  /* named: name: value (only as a call argument) */
+    N_WORD,       /* named: an enum's word, and value its spelling in exports (N_TEXT) or NULL */
     N_UNARY,      /* op: op a */
     N_BINARY,     /* op: a op b */
     N_IF,         /* cond */
@@ -221,7 +222,7 @@ struct Node {
         } rec_field;
         struct {
             Ident name;
-            NodeList words;     /* N_NAME */
+            NodeList words;     /* N_WORD */
             struct EnumType *et; /* checker */
         } enum_decl;
         struct {

@@ -209,6 +209,20 @@ static bool n_join(NativeCtx *ctx, const Value *a, Value *out)
     return true;
 }
 
+static bool n_code_points(NativeCtx *ctx, const Value *a, Value *out)
+{
+    if (a[0].tag != V_TEXT)
+        return fail(ctx, "expected text");
+    List *l = list_new(a[0].aux);
+    for (size_t i = 0; i < a[0].aux;) {
+        uint32_t cp;
+        i += (size_t)text_decode(a[0].as.s + i, &cp);
+        l = list_push(l, val_int(cp));
+    }
+    *out = val_list(l);
+    return true;
+}
+
 static bool n_text(NativeCtx *ctx, const Value *a, Value *out)
 {
     (void)ctx;
@@ -450,6 +464,8 @@ const Builtin builtin_table[] = {
     {"ends_with", "(Text, Text) -> Bool", n_ends_with, "True when the first text ends with the second."},
     {"join", "(Coll<T>, Text) -> Text", n_join, "The elements rendered as in messages, with the separator between them."},
     {"text", "(T) -> Text", n_text, "The value rendered as in messages (6 230, 12,5, 2026-02-28)."},
+    {"code_points", "(Text) -> List<Int>", n_code_points,
+     "The text's code points: as a sort key, it orders text by code point instead of in Swedish order."},
     {"round", "(Num, Int) -> Num", n_round, "Rounded to the given number of decimals, halves away from zero."},
     {"floor", "(Num) -> Int", n_floor, "The largest integer not above the number."},
     {"ceil", "(Num) -> Int", n_ceil, "The smallest integer not below the number."},

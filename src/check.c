@@ -682,13 +682,29 @@ static void check_enum(Checker *c, Node *d)
     et->span = d->u.enum_decl.name.span;
     NodeList *w = &d->u.enum_decl.words;
     et->words = rg_alloc(w->len * sizeof *et->words);
+    et->spellings = rg_alloc(w->len * sizeof *et->spellings);
     for (size_t i = 0; i < w->len; i++) {
-        const char *word = w->items[i]->u.name.name;
-        for (size_t j = 0; j < et->nwords; j++)
+        Node *wn = w->items[i];
+        const char *word = wn->u.named.name.name;
+        const char *spelt = word;
+        if (wn->u.named.value) {
+            size_t n;
+            const char *t = text_clean(wn->u.named.value->u.text.s, wn->u.named.value->u.text.n, &n);
+            spelt = rg_strndup(t, n);
+            if (n == 0)
+                diag_error(c->diags, wn->u.named.value->span, "a word's spelling cannot be empty");
+        }
+        for (size_t j = 0; j < et->nwords; j++) {
             if (strcmp(et->words[j], word) == 0) {
-                diag_error(c->diags, w->items[i]->span, "'%s' appears twice in enum %s", word, et->name);
+                diag_error(c->diags, wn->u.named.name.span, "'%s' appears twice in enum %s", word, et->name);
                 break;
             }
+            if (strcmp(et->spellings[j], spelt) == 0) {
+                diag_error(c->diags, wn->span, "two words of enum %s are spelt \"%s\" in exports", et->name, spelt);
+                break;
+            }
+        }
+        et->spellings[et->nwords] = spelt;
         et->words[et->nwords++] = word;
     }
     d->u.enum_decl.et = et;
@@ -2559,6 +2575,7 @@ static void make_result_type(Checker *c, Node *d)
                 words->words[words->nwords++] = arms->items[k]->u.arm.word.name;
         }
     }
+    words->spellings = words->words;
     RecordType *rt = builtin_record(c, name, RESULT_NFIXED + nfields);
     rt->span = d->u.decision.name.span;
     set_field(rt, RESULT_KEY, "key", &type_text);

@@ -64,7 +64,7 @@ const char *records_expected(const SourceSpec *spec, const Type *t)
         for (size_t i = 0; i < t->enm->nwords; i++) {
             if (i)
                 buf_adds(&b, ", ");
-            buf_adds(&b, t->enm->words[i]);
+            buf_adds(&b, t->enm->spellings[i]);
         }
         return buf_dup(&b);
     }
@@ -167,7 +167,7 @@ static Conv from_text(RecordReader *r, const Type *t, const char *s, size_t n, b
         return CONV_OK;
     }
     case T_ENUM: {
-        int w = enum_word_index(t->enm, s, n);
+        int w = enum_spelling_index(t->enm, s, n);
         if (w < 0)
             return CONV_BAD;
         *out = val_enum(t->enm, w);

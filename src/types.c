@@ -190,3 +190,11 @@ int enum_word_index(const EnumType *et, const char *word, size_t len)
             return (int)i;
     return -1;
 }
+
+int enum_spelling_index(const EnumType *et, const char *text, size_t len)
+{
+    for (size_t i = 0; i < et->nwords; i++)
+        if (strlen(et->spellings[i]) == len && memcmp(et->spellings[i], text, len) == 0)
+            return (int)i;
+    return -1;
+}

@@ -62,7 +62,8 @@ struct EnumType {
     const char *name;
     Span span;
     size_t nwords;
-    const char **words;
+    const char **words;     /* as policies write them */
+    const char **spellings; /* as exports write them (and output shows them) */
 };
 
 extern const Type type_error, type_none, type_bool, type_int, type_dec, type_text, type_date,
@@ -126,7 +127,9 @@ enum { RESULT_KEY, RESULT_OUTCOME, RESULT_PASSED, RESULT_FAILED, RESULT_REASONS,
 
 /* Index of the field called name, or -1. */
 int record_field_index(const RecordType *rt, const char *name);
-/* Index of the word, or -1. */
+/* Index of the word as policies write it, or -1. */
 int enum_word_index(const EnumType *et, const char *word, size_t len);
+/* Index of the word spelt as in exports, or -1. */
+int enum_spelling_index(const EnumType *et, const char *text, size_t len);
 
 #endif

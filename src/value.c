@@ -271,7 +271,7 @@ void value_render(RgBuf *b, Value v)
         buf_adds(b, tmp);
         break;
     case V_DURATION: render_duration(b, v.as.dur); break;
-    case V_ENUM: buf_adds(b, v.as.enm->words[v.aux]); break;
+    case V_ENUM: buf_adds(b, v.as.enm->spellings[v.aux]); break;
     case V_LIST:
     case V_SET: {
         const List *l = v.as.list;
@@ -366,7 +366,7 @@ void value_write_json(RgBuf *b, Value v)
         buf_printf(b, "{\"months\":%d,\"days\":%d}", v.as.dur.months, v.as.dur.days);
         break;
     case V_ENUM: {
-        const char *w = v.as.enm->words[v.aux];
+        const char *w = v.as.enm->spellings[v.aux];
         json_write_string(b, w, strlen(w));
         break;
     }

@@ -274,7 +274,22 @@ Test(parser, enum_words)
     cr_assert_eq(e->kind, N_ENUM);
     cr_expect_str_eq(e->u.enum_decl.name.name, "Bt");
     cr_assert_eq(e->u.enum_decl.words.len, 3);
-    cr_expect_str_eq(sexpr(e->u.enum_decl.words.items[1]), "pagaende");
+    Node *w = e->u.enum_decl.words.items[1];
+    cr_assert_eq(w->kind, N_WORD);
+    cr_expect_str_eq(w->u.named.name.name, "pagaende");
+    cr_expect_null(w->u.named.value);
+}
+
+Test(parser, enum_words_with_export_spellings)
+{
+    Parsed p = parse_ok("enum Arrangor = Allmänläkarkurser | SK_kurs from \"SK-kurs\" | VGR_Akademin from \"VGR Akademin\"");
+    Node *e = decl(&p, 0);
+    cr_assert_eq(e->u.enum_decl.words.len, 3);
+    cr_expect_null(e->u.enum_decl.words.items[0]->u.named.value);
+    Node *w = e->u.enum_decl.words.items[2];
+    cr_expect_str_eq(w->u.named.name.name, "VGR_Akademin");
+    cr_assert_not_null(w->u.named.value);
+    cr_expect_str_eq(w->u.named.value->u.text.s, "VGR Akademin");
 }
 
 Test(parser, format_with_options)

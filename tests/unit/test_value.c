@@ -67,8 +67,10 @@ static const char *json(Value v)
 #define JSON(v, want) cr_expect_str_eq(json(v), (want))
 
 static const char *const BT_WORDS[] = {"ej_aktuell", "pagaende", "klar"};
-static const EnumType BT = {.name = "Bt", .nwords = 3, .words = (const char **)BT_WORDS};
-static const EnumType OTHER = {.name = "Other", .nwords = 3, .words = (const char **)BT_WORDS};
+static const EnumType BT = {.name = "Bt", .nwords = 3, .words = (const char **)BT_WORDS,
+                            .spellings = (const char **)BT_WORDS};
+static const EnumType OTHER = {.name = "Other", .nwords = 3, .words = (const char **)BT_WORDS,
+                               .spellings = (const char **)BT_WORDS};
 
 static void expect_equal_and_same_hash(Value a, Value b)
 {
