@@ -59,7 +59,7 @@ typedef struct Checker {
     Module *mod;
     Frame *frame;
     Scope *scope;
-    Symbol *elems[MAX_ELEM_NESTING];
+    Symbol **elems;     /* MAX_ELEM_NESTING of them */
     int nelems;
     Fact *facts;
     size_t nfacts, facts_cap;
@@ -1389,6 +1389,15 @@ static const Type *check_where(Checker *c, Node *n)
     return set_type(n, lt->kind == T_SET ? type_set(e) : type_list(e));
 }
 
+/* Can values of t be ordered as keys (queues, sort_by)? Lists compare
+ * element by element, as code_points(...) keys need. */
+static bool orderable(const Type *t)
+{
+    if (t->kind == T_LIST)
+        return orderable(t->elem);
+    return type_is_ordered(t) || t->kind == T_ENUM || t->kind == T_BOOL;
+}
+
 static bool comparable(const Type *a, const Type *b)
 {
     if (is_error(a) || is_error(b))
@@ -1446,6 +1455,11 @@ static const Type *check_arith(Checker *c, Node *n)
     }
     if (op == OP_ADD && ka == T_TEXT && kb == T_TEXT)
         return set_type(n, &type_text);
+    if (op == OP_ADD && ka == T_LIST && kb == T_LIST) {
+        const Type *u = unify(ta, tb);
+        if (u && !type_needs_widening(u->elem, ta->elem) && !type_needs_widening(u->elem, tb->elem))
+            return set_type(n, u);
+    }
     if ((op == OP_ADD || op == OP_SUB) && ka == T_DATE && kb == T_DURATION)
         return set_type(n, &type_date);
     if (op == OP_ADD && ka == T_DURATION && kb == T_DATE) {
@@ -1814,9 +1828,9 @@ static const Type *check_special(Checker *c, Node *n, int idx)
         Node *body = args->items[i]->u.lambda.body;
         if (pred)
             expect_type(c, body, &type_bool, "the condition");
-        else if (form == SPECIAL_SORT_BY && !is_error(t) &&
-                 (type_is_optional(t) || !(type_is_ordered(t) || t->kind == T_ENUM || t->kind == T_BOOL)))
-            diag_error(c->diags, body->span, "a sort key must be a number, text, date, enum or Bool, not %s", tname(t));
+        else if (form == SPECIAL_SORT_BY && !is_error(t) && (type_is_optional(t) || !orderable(t)))
+            diag_error(c->diags, body->span, "a sort key must be a number, text, date, enum or Bool (or a list of them), not %s",
+                       tname(t));
         each = t;
     }
     if (is_error(lt))
@@ -2263,12 +2277,17 @@ static const Type *check_expr(Checker *c, Node *n, const Type *expected)
 
 /* ---------------------------------------------------------------- declarations */
 
+/* The context of the body being checked. A function or decision checked
+ * on demand, in the middle of another body, gets its own element stack
+ * and facts, so the one it interrupted is found intact afterwards. */
 typedef struct Saved {
     Module *mod;
     Frame *frame;
     Scope *scope;
+    Symbol **elems;
     int nelems;
-    size_t nfacts;
+    Fact *facts;
+    size_t nfacts, facts_cap;
     Node *decision, *queue;
     int guard_seq;
     bool restricted, in_const;
@@ -2276,8 +2295,8 @@ typedef struct Saved {
 
 static Saved save(Checker *c)
 {
-    Saved s = {c->mod,      c->frame,     c->scope,      c->nelems,  c->nfacts, c->decision,
-               c->queue,    c->guard_seq, c->restricted, c->in_const};
+    Saved s = {c->mod,    c->frame,  c->scope,     c->elems,     c->nelems,     c->facts,   c->nfacts,
+               c->facts_cap, c->decision, c->queue, c->guard_seq, c->restricted, c->in_const};
     return s;
 }
 
@@ -2286,8 +2305,11 @@ static void restore(Checker *c, Saved s)
     c->mod = s.mod;
     c->frame = s.frame;
     c->scope = s.scope;
+    c->elems = s.elems;
     c->nelems = s.nelems;
+    c->facts = s.facts;
     c->nfacts = s.nfacts;
+    c->facts_cap = s.facts_cap;
     c->decision = s.decision;
     c->queue = s.queue;
     c->guard_seq = s.guard_seq;
@@ -2304,8 +2326,11 @@ static void enter(Checker *c, Module *m, Node *owner)
     c->frame = f;
     c->scope = NULL;
     scope_push(c);
+    c->elems = rg_alloc(MAX_ELEM_NESTING * sizeof *c->elems);
     c->nelems = 0;
+    c->facts = NULL;
     c->nfacts = 0;
+    c->facts_cap = 0;
     c->decision = NULL;
     c->queue = NULL;
     c->guard_seq = INT_MAX;
@@ -2668,15 +2693,19 @@ static void check_decision(Checker *c, Node *d)
             break;
         }
         case N_OUTCOME:
+            /* Checked after the rest: it is decided last, and sees every
+             * name (declared before a guard). */
             if (++outcomes == 2)
                 diag_error(c->diags, s->span, "a decision has one outcome statement");
-            check_outcome(c, s);
             break;
         default:
             diag_error(c->diags, s->span, "a %s cannot stand in a decision", node_kind_name(s->kind));
             break;
         }
     }
+    for (size_t i = 0; i < body->len; i++)
+        if (body->items[i]->kind == N_OUTCOME)
+            check_outcome(c, body->items[i]);
     if (outcomes == 0) {
         diag_error(c->diags, d->u.decision.name.span, "decision %s has no outcome", d->u.decision.name.name);
         diag_hint(c->diags, "add `outcome ja | nej` (the first word when every must-rule holds)");
@@ -2718,9 +2747,9 @@ static void check_queue(Checker *c, Node *q)
     for (size_t i = 0; i < q->u.queue.order.len; i++) {
         Node *k = q->u.queue.order.items[i];
         const Type *t = check_root(c, k, NULL);
-        const Type *st = type_strip(t);
-        if (!is_error(t) && !(type_is_ordered(st) || st->kind == T_ENUM || st->kind == T_BOOL))
-            diag_error(c->diags, k->span, "a queue is ordered by numbers, texts, dates, enum words or Bool, not %s",
+        if (!is_error(t) && !orderable(type_strip(t)))
+            diag_error(c->diags, k->span,
+                       "a queue is ordered by numbers, texts, dates, enum words or Bool (or lists of them), not %s",
                        tname(t));
     }
     if (q->u.queue.capacity) {
@@ -2879,6 +2908,7 @@ static Checker *checker_new(SourceSet *files, DiagList *diags)
     c->files = files;
     c->out = rg_alloc(sizeof *c->out);
     c->out->files = files;
+    c->elems = rg_alloc(MAX_ELEM_NESTING * sizeof *c->elems);
     strmap_init(&c->modules_by_path);
     RecordType *reason = builtin_record(c, "Reason", REASON_NFIELDS);
     set_field(reason, REASON_REF, "ref", &type_text);

@@ -846,7 +846,7 @@ static Opcode arith_op(const Node *n)
 {
     Op o = n->u.op.op;
     const Type *ta = n->u.op.a->type, *tb = n->u.op.b->type;
-    if (ta->kind == T_TEXT)
+    if (ta->kind == T_TEXT || ta->kind == T_LIST)
         return BC_CONCAT;
     if (ta->kind == T_DATE && tb->kind == T_DURATION)
         return o == OP_ADD ? BC_DATE_ADD : BC_DATE_SUB;

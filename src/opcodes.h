@@ -65,7 +65,7 @@
     OP(MUL_DEC,     NONE,   2, 1, "number * number as Decimal")                                      \
     OP(DIV,         NONE,   2, 1, "number / number as Decimal")                                      \
     OP(TO_DEC,      NONE,   1, 1, "widen an Int on top to Decimal")                                  \
-    OP(CONCAT,      NONE,   2, 1, "Text + Text")                                                     \
+    OP(CONCAT,      NONE,   2, 1, "Text + Text, or List + List")                                                     \
     OP(DATE_ADD,    NONE,   2, 1, "Date + Duration")                                                 \
     OP(DATE_SUB,    NONE,   2, 1, "Date - Duration")                                                 \
     OP(DATE_DIFF,   NONE,   2, 1, "Date - Date in days")                                             \

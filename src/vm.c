@@ -750,8 +750,16 @@ dispatch:
         NEED(2);
         Value b = POP();
         Value a = TOP;
+        if (a.tag == V_LIST && b.tag == V_LIST) {
+            List *l = list_new((size_t)a.as.list->len + b.as.list->len);
+            memcpy(l->items, a.as.list->items, a.as.list->len * sizeof(Value));
+            memcpy(l->items + a.as.list->len, b.as.list->items, b.as.list->len * sizeof(Value));
+            l->len = a.as.list->len + b.as.list->len;
+            TOP = val_list(l);
+            NEXT();
+        }
         if (a.tag != V_TEXT || b.tag != V_TEXT)
-            FAILWITH("internal error: + of values that are not Text");
+            FAILWITH("internal error: + of values that are not Text or lists");
         if ((uint64_t)a.aux + b.aux > VALUE_MAX_TEXT)
             FAILWITH("the text would be longer than the limit");
         char *s = rg_alloc_atomic((size_t)a.aux + b.aux + 1);
