@@ -106,8 +106,10 @@ static const char *source_text(const ParseState *st, Span s) { return rg_strndup
  * lambda (write the row as (xs where x) => v to mean the other). */
 %precedence NAME_ALONE
 %precedence FAT_ARROW
-%left WHERE
+/* The else branch of an if reaches as far as it can:
+ * if c then a else xs where p  is  if c then a else (xs where p). */
 %precedence ELSE
+%left WHERE
 %left OR
 %left AND
 %precedence NOT

@@ -570,10 +570,22 @@ static void conjuncts(const Node *n, const Node **out, size_t *count, size_t max
         out[max - 1] = NULL; /* too many to split: the caller falls back */
 }
 
-/* `.f == key` (either way round) with key free of the element: the field
- * slot and the key expression, or -1. */
-static int index_conjunct(const Node *c, const Symbol *elem, const Node **key)
+/* `.f == key` (either way round) or `key in .f` (f a list field), with
+ * key free of the element: the field slot and the key expression, or -1.
+ * *elements says which of the two it is. */
+static int index_conjunct(const Node *c, const Symbol *elem, const Node **key, bool *elements)
 {
+    *elements = false;
+    if (c->kind == N_BINARY && c->u.op.op == OP_IN) {
+        const Node *f = c->u.op.b, *k = c->u.op.a;
+        if (f->kind == N_ELEM_FIELD && f->u.field.elem == elem && f->u.field.slot >= 0 && f->type &&
+            (f->type->kind == T_LIST || f->type->kind == T_SET) && !mentions(k, elem)) {
+            *key = k;
+            *elements = true;
+            return f->u.field.slot;
+        }
+        return -1;
+    }
     if (c->kind != N_BINARY || c->u.op.op != OP_EQ)
         return -1;
     const Node *a = c->u.op.a, *b = c->u.op.b;
@@ -594,17 +606,25 @@ static int source_index_of(const Node *n)
     return -1;
 }
 
-static void use_source_field(Compiler *C, int src, int field)
+static void add_field(int **fields, uint32_t *n, int field)
+{
+    for (uint32_t i = 0; i < *n; i++)
+        if ((*fields)[i] == field)
+            return;
+    int *f = rg_alloc_atomic((*n + 1) * sizeof *f);
+    if (*n)
+        memcpy(f, *fields, *n * sizeof *f);
+    f[(*n)++] = field;
+    *fields = f;
+}
+
+static void use_source_field(Compiler *C, int src, int field, bool elements)
 {
     SourceUse *u = &C->prog->uses[src];
-    for (uint32_t i = 0; i < u->nindexed; i++)
-        if (u->indexed_fields[i] == field)
-            return;
-    int *f = rg_alloc_atomic((u->nindexed + 1) * sizeof *f);
-    if (u->nindexed)
-        memcpy(f, u->indexed_fields, u->nindexed * sizeof *f);
-    f[u->nindexed++] = field;
-    u->indexed_fields = f;
+    if (elements)
+        add_field(&u->element_fields, &u->nelement, field);
+    else
+        add_field(&u->indexed_fields, &u->nindexed, field);
 }
 
 /* Filters the list on top of the stack by the conjuncts (all but `skip`),
@@ -661,13 +681,14 @@ static void emit_where(Compiler *C, const Node *n)
     if (src >= 0 && split) {
         for (size_t i = 0; i < nconj; i++) {
             const Node *key;
-            int field = index_conjunct(conj[i], lam->u.lambda.sym, &key);
+            bool elements;
+            int field = index_conjunct(conj[i], lam->u.lambda.sym, &key, &elements);
             if (field < 0)
                 continue;
             emit(C, key);
-            op_u16(C, BC_SELECT, (uint32_t)src);
+            op_u16(C, elements ? BC_SELECT_IN : BC_SELECT, (uint32_t)src);
             byte(C, field);
-            use_source_field(C, src, field);
+            use_source_field(C, src, field, elements);
             if (nconj > 1)
                 emit_filter(C, lam, conj, nconj, i, false);
             return;

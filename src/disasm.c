@@ -42,6 +42,19 @@ static void comment(const Program *p, Opcode o, uint32_t a, uint32_t b, RgBuf *o
         if (a < p->nchunks)
             buf_printf(out, "  ; %s", p->chunks[a].name);
         break;
+    case BC_DECIDE:
+        if (a < p->ndecisions)
+            buf_printf(out, "  ; %s", p->decisions[a].name);
+        break;
+    case BC_RECORD:
+        if (a < p->nrecords)
+            buf_printf(out, "  ; %s", p->records[a]->name);
+        break;
+    case BC_QUEUE_GET:
+    case BC_QUEUE_REPLAY:
+        if (a < p->nqueues)
+            buf_printf(out, "  ; %s", p->queues[a].name);
+        break;
     case BC_NATIVE:
         if (a < builtin_count)
             buf_printf(out, "  ; %s", builtin_table[a].name);
@@ -52,6 +65,7 @@ static void comment(const Program *p, Opcode o, uint32_t a, uint32_t b, RgBuf *o
             buf_printf(out, "  ; %s", p->sources[a]->name);
         break;
     case BC_SELECT:
+    case BC_SELECT_IN:
         if (a < p->nsources && p->sources[a]->type && b < p->sources[a]->type->nfields)
             buf_printf(out, "  ; %s.%s", p->sources[a]->name, p->sources[a]->type->fields[b].name);
         break;

@@ -91,6 +91,42 @@ ValueIndex *vindex_build(const List *records, int field)
     return ix;
 }
 
+ValueIndex *vindex_build_elements(const List *records, int field)
+{
+    ValueIndex *ix = vindex_new();
+    for (uint32_t r = 0; r < records->len; r++) {
+        Value rec = records->items[r];
+        if (rec.tag != V_RECORD)
+            continue;
+        Value list = rec.as.rec->slots[field];
+        if (list.tag != V_LIST && list.tag != V_SET)
+            continue;
+        for (uint32_t i = 0; i < list.as.list->len; i++) {
+            Value key = list.as.list->items[i];
+            /* A record is listed once under an element it holds twice. */
+            bool repeated = false;
+            for (uint32_t j = 0; j < i && !repeated; j++)
+                repeated = value_equal(list.as.list->items[j], key);
+            if (repeated)
+                continue;
+            uint64_t h = value_hash(key);
+            Bucket *b = find(ix, key, h);
+            if (!b->records) {
+                if ((ix->count + 1) * 4 > ix->cap * 3) {
+                    grow(ix);
+                    b = find(ix, key, h);
+                }
+                b->key = key;
+                b->hash = h;
+                b->records = list_new(1);
+                ix->count++;
+            }
+            b->records = list_push(b->records, rec);
+        }
+    }
+    return ix;
+}
+
 const List *vindex_get(const ValueIndex *ix, Value key)
 {
     if (!ix || !ix->cap)

@@ -20,6 +20,9 @@ typedef struct ValueIndex ValueIndex;
 /* Index of records (a list of record values) on field `field`; equality
  * is value_equal (1 and 1.0 are one key). */
 ValueIndex *vindex_build(const List *records, int field);
+/* Index of records on the elements of list field `field`: a record is
+ * found under each distinct element. */
+ValueIndex *vindex_build_elements(const List *records, int field);
 /* The records whose field equals key, in source order; an empty list when
  * there are none. Never NULL. */
 const List *vindex_get(const ValueIndex *ix, Value key);
@@ -40,6 +43,7 @@ typedef struct SourceData {
     List *records;          /* every valid record, first of each key only */
     ValueIndex *by_key;     /* NULL when the source has no key */
     ValueIndex **by_field;  /* by field slot; NULL entries where not needed */
+    ValueIndex **by_element;/* by list field slot, on its elements */
     bool loaded;
 } SourceData;
 

@@ -65,11 +65,14 @@ typedef struct DecisionInfo {
     bool root;          /* declared in a file the user named */
 } DecisionInfo;
 
-/* The fields of a source that policies select on (where .f == x), which
- * get a hash index when the source is loaded. */
+/* The fields of a source that policies select on, which get a hash index
+ * when the source is loaded: `where .f == x`, and `where x in .f` for a
+ * list field f (each record under each of its elements). */
 typedef struct SourceUse {
     int *indexed_fields;
     uint32_t nindexed;
+    int *element_fields;
+    uint32_t nelement;
 } SourceUse;
 
 /* A queue (check.c: check_queue): chunks run with an element in the

@@ -97,7 +97,6 @@ static bool key_is_new(Runner *r, ValueIndex *keys, const SourceSpec *spec, cons
 static int load_source(Runner *r, uint32_t si)
 {
     const SourceSpec *spec = r->p->sources[si];
-    const SourceUse *use = &r->p->uses[si];
     SourceData *sd = &r->data.sources[si];
     const char *path = path_of(r, spec);
     const char *err;
@@ -136,13 +135,7 @@ static int load_source(Runner *r, uint32_t si)
         status = RUN_DATA_ERROR;
     sd->records = records;
     sd->loaded = true;
-    if (spec->key_field >= 0)
-        sd->by_key = vindex_build(records, spec->key_field);
-    if (use->nindexed) {
-        sd->by_field = rg_alloc(spec->type->nfields * sizeof *sd->by_field);
-        for (uint32_t i = 0; i < use->nindexed; i++)
-            sd->by_field[use->indexed_fields[i]] = vindex_build(records, use->indexed_fields[i]);
-    }
+    data_build_indexes(r->p, si, sd);
     return status;
 }
 
@@ -257,7 +250,7 @@ static void sources_read(const Program *p, uint32_t c, bool *need, bool *seen)
             break;
         const uint8_t *a = ch->code + pc + 1;
         uint32_t operand = (uint32_t)a[0] | ((uint32_t)a[1] << 8);
-        if ((o == BC_SOURCE || o == BC_LOOKUP || o == BC_SELECT) && operand < p->nsources) {
+        if ((o == BC_SOURCE || o == BC_LOOKUP || o == BC_SELECT || o == BC_SELECT_IN) && operand < p->nsources) {
             need[operand] = true;
         } else if (o == BC_CALL) {
             sources_read(p, operand, need, seen);

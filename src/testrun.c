@@ -62,17 +62,9 @@ static DataSet *empty_data(const Program *p)
     d->sources = rg_alloc((p->nsources ? p->nsources : 1) * sizeof *d->sources);
     for (uint32_t i = 0; i < p->nsources; i++) {
         SourceData *sd = &d->sources[i];
-        const SourceSpec *spec = p->sources[i];
         sd->records = list_new(0);
         sd->loaded = true;
-        if (spec->key_field >= 0)
-            sd->by_key = vindex_build(sd->records, spec->key_field);
-        const SourceUse *use = &p->uses[i];
-        if (use->nindexed && spec->type) {
-            sd->by_field = rg_alloc(spec->type->nfields * sizeof *sd->by_field);
-            for (uint32_t k = 0; k < use->nindexed; k++)
-                sd->by_field[use->indexed_fields[k]] = vindex_build(sd->records, use->indexed_fields[k]);
-        }
+        data_build_indexes(p, i, sd);
     }
     return d;
 }

@@ -82,6 +82,20 @@ Vm *vm_new(const Program *p, const DataSet *data, Date today, VmLimits limits)
     return vm;
 }
 
+void data_build_indexes(const Program *p, uint32_t src, SourceData *sd)
+{
+    const SourceSpec *spec = p->sources[src];
+    const SourceUse *use = &p->uses[src];
+    sd->by_key = spec->key_field >= 0 ? vindex_build(sd->records, spec->key_field) : NULL;
+    size_t nfields = spec->type ? spec->type->nfields : 0;
+    sd->by_field = use->nindexed ? rg_alloc(nfields * sizeof *sd->by_field) : NULL;
+    for (uint32_t i = 0; i < use->nindexed; i++)
+        sd->by_field[use->indexed_fields[i]] = vindex_build(sd->records, use->indexed_fields[i]);
+    sd->by_element = use->nelement ? rg_alloc(nfields * sizeof *sd->by_element) : NULL;
+    for (uint32_t i = 0; i < use->nelement; i++)
+        sd->by_element[use->element_fields[i]] = vindex_build_elements(sd->records, use->element_fields[i]);
+}
+
 void vm_set_test(Vm *vm, VmTest *test)
 {
     vm->test = test;
@@ -997,12 +1011,13 @@ dispatch:
     }
     CASE(SOURCE)
     CASE(LOOKUP)
-    CASE(SELECT) {
+    CASE(SELECT)
+    CASE(SELECT_IN) {
         uint8_t opc = *at;
         uint32_t s = rd16(ip);
         ip += 2;
         uint8_t field = 0;
-        if (opc == BC_SELECT)
+        if (opc == BC_SELECT || opc == BC_SELECT_IN)
             field = *ip++;
         if (!vm->data || s >= vm->data->nsources || s >= P->nsources || !vm->data->sources[s].loaded)
             FAILWITH("internal error: the source was not loaded");
@@ -1016,9 +1031,10 @@ dispatch:
             TOP = hits->len ? hits->items[0] : val_none();
         } else {
             NEED(1);
-            if (!sd->by_field || !P->sources[s]->type || field >= P->sources[s]->type->nfields || !sd->by_field[field])
+            ValueIndex **ix = opc == BC_SELECT ? sd->by_field : sd->by_element;
+            if (!ix || !P->sources[s]->type || field >= P->sources[s]->type->nfields || !ix[field])
                 FAILWITH("internal error: no index on that field");
-            TOP = val_list((List *)vindex_get(sd->by_field[field], TOP));
+            TOP = val_list((List *)vindex_get(ix[field], TOP));
         }
         NEXT();
     }
@@ -1253,14 +1269,9 @@ dispatch:
         Value list = POP();
         if (!vm->test || src >= P->nsources || list.tag != V_LIST)
             FAILWITH("internal error: given outside a test");
-        const SourceSpec *spec = P->sources[src];
         SourceData *sd = &vm->test->data->sources[src];
         sd->records = list.as.list;
-        sd->by_key = spec->key_field >= 0 ? vindex_build(sd->records, spec->key_field) : NULL;
-        const SourceUse *use = &P->uses[src];
-        sd->by_field = use->nindexed && spec->type ? rg_alloc(spec->type->nfields * sizeof *sd->by_field) : NULL;
-        for (uint32_t i = 0; i < use->nindexed; i++)
-            sd->by_field[use->indexed_fields[i]] = vindex_build(sd->records, use->indexed_fields[i]);
+        data_build_indexes(P, src, sd);
         sd->loaded = true;
         vm_reset_queues(vm);
         NEXT();

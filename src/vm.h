@@ -82,6 +82,10 @@ typedef struct VmTest {
     uint32_t nfailures, failures_cap;
 } VmTest;
 
+/* Builds the indexes source src's records need (its key, and the fields
+ * the program selects on), for records just loaded or given. */
+void data_build_indexes(const Program *p, uint32_t src, SourceData *sd);
+
 /* Turns test mode on (data must be the DataSet given to vm_new). */
 void vm_set_test(Vm *vm, VmTest *test);
 /* Rules seen: flags[rule] gets bit 1 when it held (PASS, only in code

@@ -222,6 +222,20 @@ Test(check, names_may_be_used_before_their_declaration)
                  "const XS = [1, 2]\n");
 }
 
+Test(check, narrowing_survives_a_function_checked_on_demand)
+{
+    /* The decision comes first, so f is checked in the middle of the
+     * decision's rule; the facts about s must be intact afterwards. */
+    expect_clean("record R { id: Text  x: Int }\n"
+                 "source rs: R from jsonl \"r.jsonl\" key id\n"
+                 "decision d for r in rs {\n"
+                 "    outcome ja | nej\n"
+                 "    let s = rs[r.id]\n"
+                 "    must A1 s != none and f(s.x) and s.x > 0 else \"x\"\n"
+                 "}\n"
+                 "fn f(n: Int?) -> Bool = n != none and n > 1\n");
+}
+
 Test(check, wrong_kind_of_name)
 {
     expect_error_at("fn f(x: Int) = x\nconst K = 1\ndecision t for x in [1] key \"k\" {\n    outcome ja | nej\n"

@@ -542,6 +542,16 @@ Test(parser, if_expression)
     TREE("if a then if b then 1 else 2 else 3", "(if a (if b 1 2) 3)");
 }
 
+Test(parser, else_branch_reaches_over_where)
+{
+    /* Written to pick a filtered list in each branch; the filter belongs
+     * to the else branch, not to the whole if. */
+    const char *got = expr_tree("if v then xs where .a else xs where .b");
+    cr_expect(strncmp(got, "(if v", 5) == 0, "parsed as %s", got);
+    cr_expect(strstr(got, "(where xs") != NULL && strstr(got, ".b") != NULL, "parsed as %s", got);
+    cr_expect(got[strlen(got) - 2] != ')' || strstr(got, "(if") == got, "parsed as %s", got);
+}
+
 Test(parser, postfix_chains)
 {
     TREE("a.b?.c[0].d", "(. (index (?. (. a b) c) 0) d)");
