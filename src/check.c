@@ -1981,6 +1981,10 @@ static const Type *check_admitted_with(Checker *c, Node *n)
     if (!is_error(t) && !type_is_equatable(t))
         diag_error(c->diags, e->span, "admitted_with needs a value it can compare, not %s", tname(t));
     size_t k = c->queue->u.queue.counters.len;
+    if (k == CHECK_MAX_COUNTERS) {
+        diag_error(c->diags, n->span, "a queue has at most %d admitted_with counts", CHECK_MAX_COUNTERS);
+        return err(n);
+    }
     nodes_push(&c->queue->u.queue.counters, e);
     n->u.call.builtin = (int)k; /* the counter's number */
     return set_type(n, &type_int);

@@ -26,6 +26,8 @@
 /* A function or decision has at most this many local values (named ones
  * and the compiler's loop counters together): slots are one-byte operands. */
 #define CHECK_MAX_LOCALS 250
+/* admitted_with counters in one queue: their numbers are one-byte operands. */
+#define CHECK_MAX_COUNTERS 255
 /* A file larger than this is refused rather than read: a 10,000-line
  * policy is about 400 KB. */
 #define CHECK_MAX_FILE (16u * 1024u * 1024u)
