@@ -5,6 +5,7 @@
 #   make test       unit tests, golden tests, policy tests
 #   make test SANITIZE=1   the same under AddressSanitizer + UBSan
 #   make bench      the benchmark against jq, Lua and LuaJIT
+#   make fmt        lay the shipped policy files out with regel fmt
 #   make deps       install the Debian packages the build needs
 #
 # Every build flavour has its own folder under build/, so switching flavours
@@ -68,7 +69,7 @@ REGEL := $(BUILD)/regel
 LIBA := $(BUILD)/libregel.a
 LIBSO := $(BUILD)/libregel.so
 
-.PHONY: all deps demo test unit golden policy-test bench clean check-format
+.PHONY: all deps demo test unit golden policy-test bench clean check-format fmt
 all: $(REGEL) $(LIBA) $(LIBSO)
 
 # ---------------------------------------------------------------- deps
@@ -187,7 +188,15 @@ golden: $(REGEL)
 policy-test: $(REGEL)
 	@tests/policies/run $(REGEL)
 
-test: all unit golden policy-test
+# The shipped policy files are kept in the layout of `regel fmt`.
+FORMATTED := policies stdlib tests/bench
+check-format: $(REGEL)
+	@$(REGEL) fmt --check $(FORMATTED) && echo "format: every shipped policy file is formatted"
+
+fmt: $(REGEL)
+	@$(REGEL) fmt $(FORMATTED)
+
+test: all unit golden policy-test check-format
 
 # ---------------------------------------------------------------- demo
 TODAY_DEMO := 2026-11-22

@@ -16,6 +16,8 @@
 #include "compile.h"
 #include "date.h"
 #include "disasm.h"
+#include "format.h"
+#include "parse.h"
 #include "run.h"
 #include "testrun.h"
 
@@ -223,6 +225,56 @@ char *regel_disassemble(const regel_program *p, const char *decision)
     memcpy(s, b.data ? b.data : "", b.len);
     s[b.len] = '\0';
     return s;
+}
+
+regel_status regel_format_text(const char *name, const char *text, size_t len, regel_diagnostic_fn on_diag,
+                               void *ctx, char **out, size_t *out_len)
+{
+    rg_alloc_init();
+    *out = NULL;
+    if (out_len)
+        *out_len = 0;
+    RgTry t;
+    if (RG_TRY(&t))
+        return REGEL_ERR_NOMEM;
+    SourceSet *files = sources_new();
+    DiagList *diags = diags_new(files);
+    const char *path = name ? name : "<text>";
+    uint32_t file = sources_add(files, path, rg_strndup(text, len), len);
+    Node *module = parse_module(files, file, diags, NULL);
+    regel_status st = REGEL_ERR_POLICY;
+    if (diags->errors == 0) {
+        size_t n;
+        const char *formatted = format_module(files, file, module, &n);
+        /* The layout must keep the meaning and every comment: parse what
+         * came out and compare, so a mistake in the formatter can never
+         * rewrite a policy into a different one. */
+        uint32_t again = sources_add(files, path, formatted, n);
+        DiagList *check = diags_new(files);
+        Node *reparsed = parse_module(files, again, check, NULL);
+        if (check->errors || strcmp(format_shape(module), format_shape(reparsed)) != 0 ||
+            reparsed->u.module.comments.len != module->u.module.comments.len) {
+            diag_error(diags, (Span){file, 0, 0},
+                       "regel cannot format this file without changing what it says (a fault in regel's "
+                       "formatter); the file is left as it was");
+        } else {
+            char *s = malloc(n + 1);
+            if (!s) {
+                rg_try_end(&t);
+                return REGEL_ERR_NOMEM;
+            }
+            memcpy(s, formatted, n);
+            s[n] = '\0';
+            *out = s;
+            if (out_len)
+                *out_len = n;
+            st = REGEL_OK;
+        }
+    }
+    diags_sort(diags);
+    deliver(diags, on_diag, ctx);
+    rg_try_end(&t);
+    return st;
 }
 
 regel_limits regel_default_limits(void)

@@ -2,12 +2,14 @@
  * main.c — the `regel` command: parses the command line and hands each
  * verb to the public API.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "regel.h"
@@ -26,11 +28,14 @@ static const char usage_text[] =
     "      [-o FILE]               write the decisions to FILE instead of standard output\n"
     "  test POLICY... [--today YYYY-MM-DD] [--coverage]\n"
     "                              run the policies' test blocks and report rule coverage\n"
+    "  fmt POLICY... [--check]     lay policy files out in the canonical layout, in place;\n"
+    "                              --check changes nothing, shows what would change and\n"
+    "                              exits 1 if a file is not formatted; '-' formats standard input\n"
     "  disasm POLICY... [--decision NAME]   show the compiled bytecode\n"
     "  version                     print the version\n"
     "\n"
-    "exit status: 0 ok, 1 tests failed, 2 usage, 3 policy errors, 4 data errors,\n"
-    "             5 a decision failed with an error,\n"
+    "exit status: 0 ok, 1 tests failed (fmt --check: a file is not formatted),\n"
+    "             2 usage, 3 policy errors, 4 data errors, 5 a decision failed with an error,\n"
     "             6 output could not be written, 7 out of memory\n";
 
 static int usage_error(const char *fmt, const char *arg)
@@ -304,6 +309,330 @@ static int cmd_test(int argc, char **argv)
     return st;
 }
 
+/* ---------------------------------------------------------------- fmt */
+
+typedef struct Text {
+    char *data;
+    size_t len;
+} Text;
+
+static bool read_all(FILE *f, Text *t)
+{
+    size_t cap = 1 << 16;
+    t->data = malloc(cap);
+    t->len = 0;
+    if (!t->data)
+        return false;
+    size_t got;
+    while ((got = fread(t->data + t->len, 1, cap - t->len, f)) > 0) {
+        t->len += got;
+        if (t->len == cap) {
+            char *bigger = realloc(t->data, cap * 2);
+            if (!bigger) {
+                free(t->data);
+                return false;
+            }
+            t->data = bigger;
+            cap *= 2;
+        }
+    }
+    if (ferror(f)) {
+        free(t->data);
+        return false;
+    }
+    return true;
+}
+
+/* The lines of a text: starts[i] .. starts[i + 1]. */
+typedef struct Lines {
+    const char *text;
+    size_t *starts;
+    size_t n;
+} Lines;
+
+static bool split_lines(const char *text, size_t len, Lines *l)
+{
+    size_t count = 0;
+    for (size_t i = 0; i < len; i++)
+        count += text[i] == '\n';
+    l->text = text;
+    l->starts = malloc((count + 2) * sizeof *l->starts);
+    if (!l->starts)
+        return false;
+    l->n = 0;
+    size_t start = 0;
+    for (size_t i = 0; i < len; i++)
+        if (text[i] == '\n') {
+            l->starts[l->n++] = start;
+            start = i + 1;
+        }
+    if (start < len)
+        l->starts[l->n++] = start;
+    l->starts[l->n] = len;
+    return true;
+}
+
+static bool same_line(const Lines *a, size_t i, const Lines *b, size_t j)
+{
+    size_t la = a->starts[i + 1] - a->starts[i], lb = b->starts[j + 1] - b->starts[j];
+    return la == lb && memcmp(a->text + a->starts[i], b->text + b->starts[j], la) == 0;
+}
+
+static void print_line(char mark, const Lines *l, size_t i)
+{
+    size_t n = l->starts[i + 1] - l->starts[i];
+    const char *s = l->text + l->starts[i];
+    bool nl = n && s[n - 1] == '\n';
+    printf("%c%.*s%s", mark, (int)(nl ? n - 1 : n), s, "\n");
+}
+
+/* Past this many line pairs the changed part is only named, not diffed:
+ * the table below grows with their product. */
+#define FMT_DIFF_MAX_CELLS 4000000
+
+/* Prints what formatting would change as a unified diff (three lines of
+ * context), from a longest common subsequence of the changed middle. */
+static void print_diff(const char *path, const Text *old, const char *new_text, size_t new_len)
+{
+    Lines a, b;
+    if (!split_lines(old->data, old->len, &a))
+        return;
+    if (!split_lines(new_text, new_len, &b)) {
+        free(a.starts);
+        return;
+    }
+    printf("--- %s\n+++ %s (formatted)\n", path, path);
+    size_t pre = 0;
+    while (pre < a.n && pre < b.n && same_line(&a, pre, &b, pre))
+        pre++;
+    size_t post = 0;
+    while (post < a.n - pre && post < b.n - pre && same_line(&a, a.n - 1 - post, &b, b.n - 1 - post))
+        post++;
+    size_t n = a.n - pre - post, m = b.n - pre - post;
+    unsigned *lcs = NULL;
+    if ((unsigned long long)(n + 1) * (m + 1) <= FMT_DIFF_MAX_CELLS)
+        lcs = calloc((n + 1) * (m + 1), sizeof *lcs);
+    if (!lcs) {
+        printf("@@ the file differs from line %zu on @@\n", pre + 1);
+        free(a.starts);
+        free(b.starts);
+        return;
+    }
+#define L(i, j) lcs[(i) * (m + 1) + (j)]
+    for (size_t i = n; i-- > 0;)
+        for (size_t j = m; j-- > 0;)
+            L(i, j) = same_line(&a, pre + i, &b, pre + j) ? L(i + 1, j + 1) + 1
+                      : L(i + 1, j) >= L(i, j + 1)      ? L(i + 1, j)
+                                                        : L(i, j + 1);
+    /* The edit script over whole files: ' ', '-', '+' with line numbers. */
+    size_t total = a.n + b.n;
+    char *op = malloc(total + 1);
+    size_t *ai = malloc((total + 1) * sizeof *ai), *bi = malloc((total + 1) * sizeof *bi);
+    size_t k = 0;
+    if (op && ai && bi) {
+        for (size_t x = 0; x < pre; x++, k++)
+            op[k] = ' ', ai[k] = x, bi[k] = x;
+        size_t i = 0, j = 0;
+        while (i < n || j < m) {
+            if (i < n && j < m && same_line(&a, pre + i, &b, pre + j)) {
+                op[k] = ' ', ai[k] = pre + i++, bi[k] = pre + j++;
+            } else if (i < n && (j == m || L(i + 1, j) >= L(i, j + 1))) {
+                op[k] = '-', ai[k] = pre + i++, bi[k] = pre + j;
+            } else {
+                op[k] = '+', ai[k] = pre + i, bi[k] = pre + j++;
+            }
+            k++;
+        }
+        for (size_t x = 0; x < post; x++, k++)
+            op[k] = ' ', ai[k] = a.n - post + x, bi[k] = b.n - post + x;
+        /* Hunks: changes with up to three lines of context around them. */
+        enum { CONTEXT = 3 };
+        size_t x = 0;
+        while (x < k) {
+            if (op[x] == ' ') {
+                x++;
+                continue;
+            }
+            size_t start = x > CONTEXT ? x - CONTEXT : 0;
+            size_t end = x;
+            /* Extend while the next change is near enough to share context. */
+            for (;;) {
+                while (end < k && op[end] != ' ')
+                    end++;
+                size_t next = end;
+                while (next < k && op[next] == ' ')
+                    next++;
+                if (next < k && next - end <= 2 * CONTEXT)
+                    end = next;
+                else
+                    break;
+            }
+            size_t stop = end + CONTEXT < k ? end + CONTEXT : k;
+            size_t na = 0, nb = 0;
+            for (size_t y = start; y < stop; y++) {
+                na += op[y] != '+';
+                nb += op[y] != '-';
+            }
+            printf("@@ -%zu,%zu +%zu,%zu @@\n", ai[start] + (na ? 1 : 0), na, bi[start] + (nb ? 1 : 0), nb);
+            for (size_t y = start; y < stop; y++) {
+                if (op[y] == '+')
+                    print_line('+', &b, bi[y]);
+                else
+                    print_line(op[y], &a, ai[y]);
+            }
+            x = stop;
+        }
+    }
+#undef L
+    free(op);
+    free(ai);
+    free(bi);
+    free(lcs);
+    free(a.starts);
+    free(b.starts);
+}
+
+static int cmp_paths(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Formats one file (or standard input for "-"): 0 when it was formatted
+ * already, 1 when it changed (or would, with check), else an exit status. */
+static int fmt_one(const char *path, bool check, unsigned long *errors)
+{
+    bool std = strcmp(path, "-") == 0;
+    FILE *f = std ? stdin : fopen(path, "rb");
+    if (!f) {
+        fprintf(stderr, "regel: cannot read %s: %s\n", path, strerror(errno));
+        return REGEL_ERR_USAGE;
+    }
+    Text old;
+    bool ok = read_all(f, &old);
+    if (!std)
+        fclose(f);
+    if (!ok) {
+        fprintf(stderr, "regel: cannot read %s\n", path);
+        return REGEL_ERR_USAGE;
+    }
+    char *out;
+    size_t len;
+    regel_status st = regel_format_text(std ? "<stdin>" : path, old.data, old.len, print_diag, errors, &out, &len);
+    if (st != REGEL_OK) {
+        free(old.data);
+        if (st == REGEL_ERR_NOMEM)
+            fprintf(stderr, "regel: out of memory\n");
+        return st;
+    }
+    bool changed = len != old.len || memcmp(out, old.data, len) != 0;
+    int rc = changed ? 1 : 0;
+    if (std && !check) {
+        if (fwrite(out, 1, len, stdout) != len)
+            rc = REGEL_ERR_OUTPUT;
+    } else if (changed && check) {
+        print_diff(std ? "<stdin>" : path, &old, out, len);
+    } else if (changed) {
+        /* Written beside the file and renamed over it, keeping its mode,
+         * so an interrupted run never leaves half a policy. */
+        struct stat st_old;
+        size_t tl = strlen(path) + 16;
+        char *tmp = malloc(tl);
+        snprintf(tmp, tl, "%s.tmpXXXXXX", path);
+        int fd = mkstemp(tmp);
+        bool written = fd >= 0 && write(fd, out, len) == (ssize_t)len;
+        if (fd >= 0 && stat(path, &st_old) == 0)
+            fchmod(fd, st_old.st_mode & 07777);
+        if (fd >= 0 && close(fd) != 0)
+            written = false;
+        if (!written || rename(tmp, path) != 0) {
+            fprintf(stderr, "regel: cannot write %s: %s\n", path, strerror(errno));
+            if (fd >= 0)
+                unlink(tmp);
+            rc = REGEL_ERR_OUTPUT;
+        } else {
+            printf("formatted %s\n", path);
+        }
+        free(tmp);
+    }
+    regel_free(out);
+    free(old.data);
+    return rc;
+}
+
+static int cmd_fmt(int argc, char **argv)
+{
+    bool check = false;
+    int npaths = 0;
+    char **paths = calloc((size_t)argc + 1, sizeof *paths);
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--check") == 0)
+            check = true;
+        else if (argv[i][0] == '-' && argv[i][1]) {
+            free(paths);
+            return usage_error("unknown option %s", argv[i]);
+        } else
+            paths[npaths++] = argv[i];
+    }
+    if (!npaths) {
+        free(paths);
+        return usage_error("%s", "fmt needs a policy file or folder ('-' for standard input)");
+    }
+    int worst = 0;
+    unsigned long errors = 0, unformatted = 0;
+    for (int i = 0; i < npaths; i++) {
+        struct stat st;
+        if (strcmp(paths[i], "-") != 0 && stat(paths[i], &st) == 0 && S_ISDIR(st.st_mode)) {
+            DIR *dir = opendir(paths[i]);
+            if (!dir) {
+                fprintf(stderr, "regel: cannot read the folder %s\n", paths[i]);
+                worst = REGEL_ERR_USAGE;
+                continue;
+            }
+            size_t n = 0, cap = 16;
+            char **files = malloc(cap * sizeof *files);
+            struct dirent *e;
+            while ((e = readdir(dir))) {
+                size_t l = strlen(e->d_name);
+                if (e->d_name[0] == '.' || l <= 6 || strcmp(e->d_name + l - 6, ".regel") != 0)
+                    continue;
+                if (n == cap)
+                    files = realloc(files, (cap *= 2) * sizeof *files);
+                size_t dl = strlen(paths[i]);
+                files[n] = malloc(dl + l + 2);
+                sprintf(files[n++], "%s%s%s", paths[i], dl && paths[i][dl - 1] == '/' ? "" : "/", e->d_name);
+            }
+            closedir(dir);
+            qsort(files, n, sizeof *files, cmp_paths);
+            for (size_t j = 0; j < n; j++) {
+                int rc = fmt_one(files[j], check, &errors);
+                if (rc == 1)
+                    unformatted++;
+                else if (rc > worst)
+                    worst = rc;
+                free(files[j]);
+            }
+            free(files);
+            continue;
+        }
+        int rc = fmt_one(paths[i], check, &errors);
+        if (rc == 1)
+            unformatted++;
+        else if (rc > worst)
+            worst = rc;
+    }
+    free(paths);
+    if (errors)
+        fprintf(stderr, "%lu error%s\n", errors, errors == 1 ? "" : "s");
+    if (worst)
+        return worst;
+    if (check && unformatted) {
+        fprintf(stderr, "regel: %lu file%s not formatted (regel fmt formats them)\n", unformatted,
+                unformatted == 1 ? " is" : "s are");
+        return 1;
+    }
+    return REGEL_OK;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -319,6 +648,8 @@ int main(int argc, char **argv)
         return cmd_run(argc - 1, argv + 1, true);
     if (strcmp(verb, "test") == 0)
         return cmd_test(argc - 1, argv + 1);
+    if (strcmp(verb, "fmt") == 0)
+        return cmd_fmt(argc - 2, argv + 2);
     if (strcmp(verb, "version") == 0 || strcmp(verb, "--version") == 0) {
         printf("regel %s\n", regel_version());
         return REGEL_OK;

@@ -112,6 +112,18 @@ REGEL_API const char *regel_decision_name(const regel_program *p, size_t i);
 REGEL_API char *regel_disassemble(const regel_program *p, const char *decision);
 REGEL_API void regel_free(void *p);
 
+/* ------------------------------------------------------------ formatting */
+
+/* Lays policy text out in the canonical layout of `regel fmt`: the same
+ * declarations, comments and blank lines (at most one in a row), with
+ * indentation, spacing and line breaks decided by regel. `name` is used in
+ * diagnostics. Text with syntax errors is not formatted (REGEL_ERR_POLICY,
+ * the errors go to on_diag). Formatting formatted text changes nothing.
+ * On REGEL_OK *out is the new text, NUL-terminated, *out_len its length;
+ * free it with regel_free. */
+REGEL_API regel_status regel_format_text(const char *name, const char *text, size_t len,
+                                         regel_diagnostic_fn on_diag, void *ctx, char **out, size_t *out_len);
+
 /* ------------------------------------------------------------ running */
 
 typedef enum regel_format { REGEL_FORMAT_JSONL, REGEL_FORMAT_TABLE, REGEL_FORMAT_CSV } regel_format;
