@@ -77,7 +77,7 @@ static const char *source_text(const ParseState *st, Span s) { return rg_strndup
 
 %token END 0 "end of file"
 %token IMPORT "import" RECORD "record" ENUM "enum" FORMAT "format"
-%token SOURCE "source" FROM "from" KEY "key" CONST "const" FN "fn"
+%token SOURCE "source" FROM "from" AS "as" KEY "key" CONST "const" FN "fn"
 %token DECISION "decision" FOR "for" IN "in" LET "let" MUST "must"
 %token SHOULD "should" GUARD "guard" ELSE "else" INCLUDE "include"
 %token FIELD "field" OUTCOME "outcome" IF "if" THEN "then" AND "and"
@@ -100,7 +100,7 @@ static const char *source_text(const ParseState *st, Span s) { return rg_strndup
 %type <list> arms args arg_list exprs expr_list holes type_args rows test_stmts
 %type <sev> severity
 %type <id> name opt_key field_name opt_hit
-%type <str> opt_from
+%type <str> opt_from opt_as
 
 /* `xs where x => c` in a table row's condition: the arrow belongs to the
  * lambda (write the row as (xs where x) => v to mean the other). */
@@ -146,7 +146,7 @@ field_name
 field_keyword
     : UNIT | OUTCOME | KEY | FIELD | ORDER | BY | CAPACITY | FORMAT | SOURCE | RECORD | ENUM
     | TABLE | TEST | GIVEN | EXPECT | QUEUE | IMPORT | DECISION | INCLUDE | LET | CONST | FN | RETURN
-    | MUST | SHOULD | GUARD | THEN
+    | MUST | SHOULD | GUARD | THEN | AS
     ;
 
 import
@@ -175,6 +175,11 @@ opt_from
     | FROM STRING               { $$ = $2; }
     ;
 
+opt_as
+    : %empty                    { $$.s = NULL; $$.n = 0; }
+    | AS STRING                 { $$ = $2; }
+    ;
+
 enum
     : ENUM name '=' words       { $$ = mk(N_ENUM, @$); $$->u.enum_decl.name = $2; $$->u.enum_decl.words = $4; }
     ;
@@ -187,8 +192,9 @@ words
 /* The word as policies write it, and its spelling in exports when that is
  * not a name: SK_kurs from "SK-kurs". */
 word
-    : name opt_from             { $$ = mk(N_WORD, @$); $$->u.named.name = $1;
-                                  $$->u.named.value = $2.s ? node_text(@2, $2.s, $2.n) : NULL; }
+    : name opt_from opt_as      { $$ = mk(N_WORD, @$); $$->u.named.name = $1;
+                                  $$->u.named.value = $2.s ? node_text(@2, $2.s, $2.n) : NULL;
+                                  $$->u.named.display = $3.s ? node_text(@3, $3.s, $3.n) : NULL; }
     ;
 
 format

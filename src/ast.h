@@ -38,7 +38,8 @@ typedef enum NodeKind {
     N_CALL,       /* call: name(args) */
     N_LAMBDA,     /* lambda: param => body (only as a call argument or after where) */
     N_NAMED_ARG,  /* named: name: value (only as a call argument) */
-    N_WORD,       /* named: an enum's word, and value its spelling in exports (N_TEXT) or NULL */
+    N_WORD,       /* named: an enum's word, value its spelling in exports and display its
+                     text in messages (N_TEXT or NULL) */
     N_UNARY,      /* op: op a */
     N_BINARY,     /* op: a op b */
     N_IF,         /* cond */
@@ -149,6 +150,7 @@ struct Node {
         struct {
             Ident name;
             Node *value;
+            Node *display;      /* N_WORD: `as "text"`, how text shows it, or NULL */
         } named;
         struct {
             Op op;

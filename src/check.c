@@ -675,6 +675,18 @@ static const Type *resolve_type(Checker *c, Node *t)
     return r;
 }
 
+/* A word's `from` or `as` text, trimmed and NFC; `otherwise` without one. */
+static const char *word_text(Checker *c, const Node *text, const char *otherwise, const char *what)
+{
+    if (!text)
+        return otherwise;
+    size_t n;
+    const char *t = text_clean(text->u.text.s, text->u.text.n, &n);
+    if (n == 0)
+        diag_error(c->diags, text->span, "a word's %s cannot be empty", what);
+    return rg_strndup(t, n);
+}
+
 static void check_enum(Checker *c, Node *d)
 {
     EnumType *et = rg_alloc(sizeof *et);
@@ -683,17 +695,11 @@ static void check_enum(Checker *c, Node *d)
     NodeList *w = &d->u.enum_decl.words;
     et->words = rg_alloc(w->len * sizeof *et->words);
     et->spellings = rg_alloc(w->len * sizeof *et->spellings);
+    et->texts = rg_alloc(w->len * sizeof *et->texts);
     for (size_t i = 0; i < w->len; i++) {
         Node *wn = w->items[i];
         const char *word = wn->u.named.name.name;
-        const char *spelt = word;
-        if (wn->u.named.value) {
-            size_t n;
-            const char *t = text_clean(wn->u.named.value->u.text.s, wn->u.named.value->u.text.n, &n);
-            spelt = rg_strndup(t, n);
-            if (n == 0)
-                diag_error(c->diags, wn->u.named.value->span, "a word's spelling cannot be empty");
-        }
+        const char *spelt = word_text(c, wn->u.named.value, word, "spelling");
         for (size_t j = 0; j < et->nwords; j++) {
             if (strcmp(et->words[j], word) == 0) {
                 diag_error(c->diags, wn->u.named.name.span, "'%s' appears twice in enum %s", word, et->name);
@@ -704,6 +710,8 @@ static void check_enum(Checker *c, Node *d)
                 break;
             }
         }
+        const char *shown = word_text(c, wn->u.named.display, spelt, "text");
+        et->texts[et->nwords] = shown;
         et->spellings[et->nwords] = spelt;
         et->words[et->nwords++] = word;
     }
@@ -2136,15 +2144,27 @@ static const Type *check_index(Checker *c, Node *n)
     return err(n);
 }
 
-static const Type *check_if(Checker *c, Node *n)
+static bool is_empty_list(const Node *n);
+
+static const Type *check_if(Checker *c, Node *n, const Type *expected)
 {
     check_bool(c, n->u.cond.cond, "the condition of if");
     size_t mark = c->nfacts;
-    learn(c, n->u.cond.cond, true, false);
-    const Type *tt = check_expr(c, n->u.cond.then, NULL);
-    c->nfacts = mark;
-    learn(c, n->u.cond.cond, false, false);
-    const Type *te = check_expr(c, n->u.cond.els, tt);
+    const Type *tt, *te;
+    /* `if c then [] else [x]`: the empty branch takes the other's type. */
+    if (!expected && is_empty_list(n->u.cond.then) && !is_empty_list(n->u.cond.els)) {
+        learn(c, n->u.cond.cond, false, false);
+        te = check_expr(c, n->u.cond.els, NULL);
+        c->nfacts = mark;
+        learn(c, n->u.cond.cond, true, false);
+        tt = check_expr(c, n->u.cond.then, te);
+    } else {
+        learn(c, n->u.cond.cond, true, false);
+        tt = check_expr(c, n->u.cond.then, expected);
+        c->nfacts = mark;
+        learn(c, n->u.cond.cond, false, false);
+        te = check_expr(c, n->u.cond.els, expected ? expected : tt);
+    }
     c->nfacts = mark;
     const Type *u = unify(tt, te);
     if (!u) {
@@ -2264,7 +2284,7 @@ static const Type *check_expr(Checker *c, Node *n, const Type *expected)
         return set_type(n, t);
     }
     case N_BINARY: return check_binary(c, n);
-    case N_IF: return check_if(c, n);
+    case N_IF: return check_if(c, n, expected);
     case N_WHERE: return check_where(c, n);
     case N_DURATION: {
         const Type *t = check_expr(c, n->u.dur.amount, &type_int);
@@ -2605,6 +2625,7 @@ static void make_result_type(Checker *c, Node *d)
         }
     }
     words->spellings = words->words;
+    words->texts = words->words;
     RecordType *rt = builtin_record(c, name, RESULT_NFIXED + nfields);
     rt->span = d->u.decision.name.span;
     set_field(rt, RESULT_KEY, "key", &type_text);

@@ -17,6 +17,7 @@
 
 #include "alloc.h"
 #include "builtins.h"
+#include "format.h"
 #include "opcodes.h"
 
 /* One chunk is at most this long: jumps are 32-bit, but a policy whose
@@ -1634,6 +1635,7 @@ static void compile_test(Compiler *C, const Node *t, TestInfo *info)
             uint32_t idx = p->nexpects++;
             ExpectInfo *e = &p->expects[idx];
             e->span = cond->span;
+            e->text = format_flat(p->files, cond);
             e->test = (uint32_t)(info - p->tests);
             bool compare = cond->kind == N_BINARY && cond->u.op.op >= OP_EQ && cond->u.op.op <= OP_GE;
             compare = compare || (cond->kind == N_BINARY && (cond->u.op.op == OP_IN || cond->u.op.op == OP_NOT_IN));
@@ -1652,7 +1654,6 @@ static void compile_test(Compiler *C, const Node *t, TestInfo *info)
                     op(C, BC_NOT);
                 uint32_t ok = jump_if(C, true);
                 /* "x is 3; y is 4", leaving out sides that are literals. */
-                const SourceFile *f = sources_get(p->files, cond->span.file);
                 const Node *sides[2] = {cond->u.op.a, cond->u.op.b};
                 int temps[2] = {ta, tb}, parts = 0;
                 for (int k = 0; k < 2; k++) {
@@ -1660,9 +1661,9 @@ static void compile_test(Compiler *C, const Node *t, TestInfo *info)
                     if (fold(C, sides[k], &lit) && (sides[k]->kind != N_NAME || !sides[k]->u.name.sym))
                         continue;
                     const Node *x = sides[k];
-                    push_const(C, val_cstr(rg_sprintf("%s%.*s is ", parts ? "; " : "",
-                                                      (int)(x->span.end - x->span.start), f->text + x->span.start)));
+                    push_const(C, val_cstr(rg_sprintf("%s%s is ", parts ? "; " : "", format_flat(p->files, x))));
                     op_u8(C, BC_LOAD, temps[k]);
+                    op(C, BC_SHOW);
                     parts += 2;
                 }
                 if (!parts) {

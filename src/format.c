@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "value.h"
 
 /* Lines are laid out to fit this many columns when they can. */
 #define FORMAT_WIDTH 100
@@ -197,10 +198,16 @@ static bool fits(const Doc *d, const Stack *rest, long room, bool first_line)
             if (in_rest || first_line)
                 return true;
             return false;
-        case D_NEST:
-        case D_GROUP: push(&s, x->a, 0, it.flat); break;
+        case D_NEST: push(&s, x->a, 0, it.flat); break;
+        case D_GROUP:
         case D_ALT:
-        case D_MOVE: push(&s, x->a, 0, it.flat); break;
+        case D_MOVE:
+            /* What follows may wrap at its next group: breaking this one
+             * for text beyond that would gain nothing. */
+            if (in_rest && !it.flat)
+                return true;
+            push(&s, x->a, 0, it.flat);
+            break;
         case D_CAT:
             push(&s, x->b, 0, it.flat);
             push(&s, x->a, 0, it.flat);
@@ -428,21 +435,6 @@ static const Doc *sub(Fmt *f, const Node *n, int need)
     return expr(f, n);
 }
 
-static void escape_piece(RgBuf *b, const char *s, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        switch (s[i]) {
-        case '"': buf_adds(b, "\\\""); break;
-        case '\\': buf_adds(b, "\\\\"); break;
-        case '\n': buf_adds(b, "\\n"); break;
-        case '\t': buf_adds(b, "\\t"); break;
-        case '{': buf_adds(b, "\\{"); break;
-        case '}': buf_adds(b, "\\}"); break;
-        default: buf_addc(b, s[i]); break;
-        }
-    }
-}
-
 /* Lays a document out flat: the holes of a text cannot break lines. */
 static void flat_into(const Doc *d, RgBuf *out)
 {
@@ -475,12 +467,12 @@ static const Doc *string_doc(Fmt *f, const Node *n)
     buf_init(&b);
     buf_addc(&b, '"');
     if (n->kind == N_TEXT) {
-        escape_piece(&b, n->u.text.s, n->u.text.n);
+        text_write_escaped(&b, n->u.text.s, n->u.text.n);
     } else {
         for (size_t i = 0; i < n->u.list.len; i++) {
             const Node *p = n->u.list.items[i];
             if (i % 2 == 0) {
-                escape_piece(&b, p->u.text.s, p->u.text.n);
+                text_write_escaped(&b, p->u.text.s, p->u.text.n);
             } else {
                 buf_addc(&b, '{');
                 flat_into(expr(f, p), &b);
@@ -598,6 +590,11 @@ static const Doc *binary(Fmt *f, const Node *n)
      * operands break inside if they must. */
     const Doc *a = sub(f, n->u.op.a, left);
     const Doc *b = sub(f, n->u.op.b, right);
+    /* A long text on the right (a message an expect compares with) cannot
+     * break, so the line breaks before the operator instead. */
+    NodeKind rk = n->u.op.b->kind;
+    if (rk == N_TEXT || rk == N_INTERP)
+        return group(cat(a, nest(cat3(&LINE, cat(txt(op_text(op)), txt(" ")), b))));
     return cat3(a, cat3(txt(" "), txt(op_text(op)), txt(" ")), b);
 }
 
@@ -829,14 +826,13 @@ static const Doc *stmt(Fmt *f, const Node *n)
             RgBuf b;
             buf_init(&b);
             buf_addc(&b, '"');
-            escape_piece(&b, n->u.given.folder, strlen(n->u.given.folder));
+            text_write_escaped(&b, n->u.given.folder, strlen(n->u.given.folder));
             buf_addc(&b, '"');
             return cat(txt("given "), text_n(b.data, b.len));
         }
-        return group(cat3(cat(txt("given "), txt(n->u.given.source.name)), txt(" ="),
-                          nest(cat(&LINE, expr(f, n->u.given.value)))));
+        return cat3(cat(txt("given "), txt(n->u.given.source.name)), txt(" = "), expr(f, n->u.given.value));
     case N_EXPECT:
-        return group(cat(txt("expect"), nest(cat(&LINE, expr(f, n->u.expect.cond)))));
+        return cat(txt("expect "), expr(f, n->u.expect.cond));
     default:
         return source_text(f, n->span);
     }
@@ -900,7 +896,7 @@ static const Doc *record_doc(Fmt *f, const Node *d)
             for (size_t w = columns(heads[i], strlen(heads[i])); w < width; w++)
                 buf_addc(&b, ' ');
             buf_adds(&b, " from \"");
-            escape_piece(&b, fd->u.rec_field.column, strlen(fd->u.rec_field.column));
+            text_write_escaped(&b, fd->u.rec_field.column, strlen(fd->u.rec_field.column));
             buf_addc(&b, '"');
         }
         body = cat(body, text_n(b.data, b.len));
@@ -932,7 +928,7 @@ static const Doc *decl(Fmt *f, const Node *d)
             RgBuf b;
             buf_init(&b);
             buf_addc(&b, '"');
-            escape_piece(&b, d->u.import.path, strlen(d->u.import.path));
+            text_write_escaped(&b, d->u.import.path, strlen(d->u.import.path));
             buf_addc(&b, '"');
             return cat(txt("import "), text_n(b.data, b.len));
         }
@@ -947,6 +943,8 @@ static const Doc *decl(Fmt *f, const Node *d)
             const Doc *wd = cat3(lead, i ? txt("| ") : NULL, txt(w->u.named.name.name));
             if (w->u.named.value)
                 wd = cat3(wd, txt(" from "), string_doc(f, w->u.named.value));
+            if (w->u.named.display)
+                wd = cat3(wd, txt(" as "), string_doc(f, w->u.named.display));
             wd = cat(wd, trailing(f, w->span.end));
             words = cat3(words, i ? &LINE : NULL, wd);
         }
@@ -961,7 +959,7 @@ static const Doc *decl(Fmt *f, const Node *d)
         RgBuf b;
         buf_init(&b);
         buf_addc(&b, '"');
-        escape_piece(&b, d->u.source.file, strlen(d->u.source.file));
+        text_write_escaped(&b, d->u.source.file, strlen(d->u.source.file));
         buf_addc(&b, '"');
         const Doc *from = cat(txt("from "), txt(d->u.source.format.name));
         if (d->u.source.options.len)
@@ -1042,7 +1040,7 @@ static const Doc *decl(Fmt *f, const Node *d)
         RgBuf b;
         buf_init(&b);
         buf_addc(&b, '"');
-        escape_piece(&b, d->u.test.name, strlen(d->u.test.name));
+        text_write_escaped(&b, d->u.test.name, strlen(d->u.test.name));
         buf_addc(&b, '"');
         return block(f, cat(txt("test "), text_n(b.data, b.len)), &d->u.test.body, stmt, d->span.end - 1);
     }
@@ -1078,6 +1076,17 @@ const char *format_module(const SourceSet *files, uint32_t file, const Node *mod
         buf_addc(&out, '\n');
     *len = out.len;
     return out.data ? out.data : "";
+}
+
+const char *format_flat(const SourceSet *files, const Node *n)
+{
+    Fmt f;
+    memset(&f, 0, sizeof f);
+    f.file = sources_get(files, n->span.file);
+    RgBuf b;
+    buf_init(&b);
+    flat_into(expr(&f, n), &b);
+    return buf_dup(&b);
 }
 
 /* ---------------------------------------------------------------- shape */
@@ -1136,7 +1145,12 @@ static void shape(const Node *n, RgBuf *b)
     case N_INDEX: shape(n->u.index.obj, b); shape(n->u.index.index, b); break;
     case N_CALL: shape_name(n->u.call.callee.name, b); shape_list(&n->u.call.args, b); break;
     case N_LAMBDA: shape_name(n->u.lambda.param.name, b); shape(n->u.lambda.body, b); break;
-    case N_NAMED_ARG: case N_WORD: shape_name(n->u.named.name.name, b); shape(n->u.named.value, b); break;
+    case N_NAMED_ARG: shape_name(n->u.named.name.name, b); shape(n->u.named.value, b); break;
+    case N_WORD:
+        shape_name(n->u.named.name.name, b);
+        shape(n->u.named.value, b);
+        shape(n->u.named.display, b);
+        break;
     case N_UNARY: case N_BINARY:
         buf_printf(b, "%d ", (int)n->u.op.op);
         shape(n->u.op.a, b);

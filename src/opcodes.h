@@ -104,6 +104,7 @@
     OP(NATIVE,      U16U8,  VAR, 1, "call native a with the top b values as arguments")             \
     OP(TODAY,       NONE,   0, 1, "push the run's date")                                             \
     OP(RENDER,      U8,     VAR, 1, "pop a values, render them as in messages, push the joined text") \
+    OP(SHOW,        NONE,   1, 1, "replace the top value by the text a test report shows for it")    \
     OP(PASSED,      NONE,   0, 1, "push true when no must-rule has failed yet")                      \
     OP(FAIL,        U16,    1, 0, "pop a message; rule a failed")                                    \
     OP(OUTCOME,     U16,    0, 0, "the outcome is word a of the decision")                           \

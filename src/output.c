@@ -169,7 +169,11 @@ void output_verdict(RgBuf *b, OutputFormat f, const OutputPlan *plan, uint32_t d
             buf_addc(b, '}');
         }
         buf_addc(b, ']');
+        /* A field without a value is left out of the line, not written
+         * as null: "st_ko's ej_komplett lines carry no plats". */
         for (uint32_t i = 0; i < d->nfields; i++) {
+            if (v->fields[i].tag == V_NONE)
+                continue;
             buf_add(b, dp->fields[i].s, dp->fields[i].n);
             value_write_json(b, v->fields[i]);
         }
@@ -189,14 +193,17 @@ void output_verdict(RgBuf *b, OutputFormat f, const OutputPlan *plan, uint32_t d
             }
             for (size_t n = text_length(word, strlen(word)); n < width; n++)
                 buf_addc(b, ' ');
-            buf_adds(b, "   (");
+            bool any = false;
             for (uint32_t i = 0; i < d->nfields; i++) {
-                if (i)
-                    buf_adds(b, ", ");
+                if (v->fields[i].tag == V_NONE)
+                    continue;
+                buf_adds(b, any ? ", " : "   (");
+                any = true;
                 buf_printf(b, "%s: ", d->fields[i]);
                 value_render(b, v->fields[i]);
             }
-            buf_addc(b, ')');
+            if (any)
+                buf_addc(b, ')');
         }
         buf_addc(b, '\n');
         for (uint32_t i = 0; i < v->nreasons; i++) {
@@ -226,7 +233,9 @@ void output_verdict(RgBuf *b, OutputFormat f, const OutputPlan *plan, uint32_t d
             value_render(&msgs, v->reasons[i].message);
         }
         for (uint32_t i = 0; i < d->nfields; i++) {
-            if (i)
+            if (v->fields[i].tag == V_NONE)
+                continue;
+            if (fields.len)
                 buf_adds(&fields, "; ");
             buf_printf(&fields, "%s=", d->fields[i]);
             value_render(&fields, v->fields[i]);

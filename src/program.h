@@ -98,6 +98,7 @@ typedef struct TestInfo {
 /* Where each expectation of a test is written, for failure messages. */
 typedef struct ExpectInfo {
     Span span;
+    const char *text; /* the condition on one line, for the report */
     uint32_t test;
 } ExpectInfo;
 

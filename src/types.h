@@ -63,7 +63,8 @@ struct EnumType {
     Span span;
     size_t nwords;
     const char **words;     /* as policies write them */
-    const char **spellings; /* as exports write them (and output shows them) */
+    const char **spellings; /* as exports write them (and JSON output shows them) */
+    const char **texts;     /* as text shows them: messages, text(), tables */
 };
 
 extern const Type type_error, type_none, type_bool, type_int, type_dec, type_text, type_date,

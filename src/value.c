@@ -250,6 +250,8 @@ static void render_duration(RgBuf *b, Duration d)
     }
 }
 
+static void write_record(RgBuf *b, const Record *r, void (*write)(RgBuf *, Value));
+
 void value_render(RgBuf *b, Value v)
 {
     char tmp[16];
@@ -271,7 +273,7 @@ void value_render(RgBuf *b, Value v)
         buf_adds(b, tmp);
         break;
     case V_DURATION: render_duration(b, v.as.dur); break;
-    case V_ENUM: buf_adds(b, v.as.enm->spellings[v.aux]); break;
+    case V_ENUM: buf_adds(b, v.as.enm->texts[v.aux]); break;
     case V_LIST:
     case V_SET: {
         const List *l = v.as.list;
@@ -286,19 +288,73 @@ void value_render(RgBuf *b, Value v)
         }
         break;
     }
-    case V_RECORD: {
-        const Record *r = v.as.rec;
-        buf_adds(b, r->type->name);
-        buf_addc(b, '(');
-        for (size_t i = 0; i < r->type->nfields; i++) {
+    case V_RECORD: write_record(b, v.as.rec, value_render); break;
+    }
+}
+
+void text_write_escaped(RgBuf *b, const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        switch (s[i]) {
+        case '"': buf_adds(b, "\\\""); break;
+        case '\\': buf_adds(b, "\\\\"); break;
+        case '\n': buf_adds(b, "\\n"); break;
+        case '\t': buf_adds(b, "\\t"); break;
+        case '{': buf_adds(b, "\\{"); break;
+        case '}': buf_adds(b, "\\}"); break;
+        default: buf_addc(b, s[i]); break;
+        }
+    }
+}
+
+/* R(f: v, ...), each value written by `write`. */
+static void write_record(RgBuf *b, const Record *r, void (*write)(RgBuf *, Value))
+{
+    buf_adds(b, r->type->name);
+    buf_addc(b, '(');
+    for (size_t i = 0; i < r->type->nfields; i++) {
+        if (i)
+            buf_adds(b, ", ");
+        buf_printf(b, "%s: ", r->type->fields[i].name);
+        write(b, r->slots[i]);
+    }
+    buf_addc(b, ')');
+}
+
+void value_write_literal(RgBuf *b, Value v)
+{
+    char tmp[DEC_FORMAT_MAX + 1];
+    switch ((ValueTag)v.tag) {
+    case V_NONE: buf_adds(b, "none"); break;
+    case V_BOOL: buf_adds(b, v.as.b ? "true" : "false"); break;
+    case V_INT: buf_printf(b, "%lld", (long long)v.as.i); break;
+    case V_DEC:
+        dec_format(val_as_dec(v), '.', tmp);
+        buf_adds(b, tmp);
+        break;
+    case V_TEXT:
+        buf_addc(b, '"');
+        text_write_escaped(b, v.as.s, v.aux);
+        buf_addc(b, '"');
+        break;
+    case V_ENUM: buf_adds(b, v.as.enm->words[v.aux]); break;
+    case V_LIST:
+    case V_SET: {
+        const List *l = v.as.list;
+        buf_adds(b, v.tag == V_SET ? "set([" : "[");
+        for (uint32_t i = 0; i < l->len; i++) {
             if (i)
                 buf_adds(b, ", ");
-            buf_printf(b, "%s: ", r->type->fields[i].name);
-            value_render(b, r->slots[i]);
+            value_write_literal(b, l->items[i]);
         }
-        buf_addc(b, ')');
+        buf_adds(b, v.tag == V_SET ? "])" : "]");
         break;
     }
+    case V_RECORD: write_record(b, v.as.rec, value_write_literal); break;
+    default:
+        /* Dates, periods and durations read the same either way. */
+        value_render(b, v);
+        break;
     }
 }
 

@@ -156,6 +156,13 @@ int value_order(Value a, Value b);
 /* The Swedish rendering used in messages: 6 230, 12,5, ja/nej,
  * 2026-02-28, "a, b och c", "3 månader", "saknas" for none. */
 void value_render(RgBuf *b, Value v);
+/* The form a test report shows: as policy text writes the value, so a
+ * list's brackets, a text's quotes and an enum's word can be seen:
+ * ["A3", "B2"], 12.5, none, Reason(ref: "C2", ...). */
+void value_write_literal(RgBuf *b, Value v);
+/* Appends text as it is written between the quotes of a policy string:
+ * '"', '\\', '{', '}', newline and tab escaped. */
+void text_write_escaped(RgBuf *b, const char *s, size_t n);
 /* The JSON form used in decision output. Decimals are strings without
  * exponent or trailing zeros ("3.2"); dates are "YYYY-MM-DD". */
 void value_write_json(RgBuf *b, Value v);

@@ -1095,6 +1095,16 @@ dispatch:
         PUSH(val_text(b.data ? b.data : "", b.len));
         NEXT();
     }
+    CASE(SHOW) {
+        NEED(1);
+        RgBuf b;
+        buf_init(&b);
+        value_write_literal(&b, sp[-1]);
+        if (b.len > VALUE_MAX_TEXT)
+            FAILWITH("the text would be longer than the limit");
+        sp[-1] = val_text(b.data ? b.data : "", b.len);
+        NEXT();
+    }
     CASE(PASSED) {
         NEED(0);
         if (!vm->verdict)

@@ -775,3 +775,21 @@ Test(check, syntax_errors_in_an_imported_file_do_not_cascade)
                       "no error in main.regel, whose own text is fine: %s", r.diags->items[i].message);
     remove_dir(dir);
 }
+
+/* ---------------------------------------------------------------- if with an empty list */
+
+Test(check, an_empty_list_branch_takes_the_other_branch_type)
+{
+    EXPECT_TYPE("", "if x > 0 then [] else [\"a\"]", "List<Text>");
+    EXPECT_TYPE("", "if x > 0 then [1] else []", "List<Int>");
+    const Diagnostic *g = expect_error_at(RECORDS "const A = if true then [] else []\n", "empty list", 5, 0);
+    expect_hint(g, "List<Text>");
+}
+
+/* ---------------------------------------------------------------- enum texts */
+
+Test(check, an_enum_word_text_cannot_be_empty)
+{
+    expect_error_at("enum E = a as \"  \" | b\n", "a word's text cannot be empty", 1, 12);
+    expect_clean("enum E = a as \"A\" | b from \"B\" as \"bee\" | c from \"C\"\n");
+}

@@ -68,9 +68,9 @@ static const char *json(Value v)
 
 static const char *const BT_WORDS[] = {"ej_aktuell", "pagaende", "klar"};
 static const EnumType BT = {.name = "Bt", .nwords = 3, .words = (const char **)BT_WORDS,
-                            .spellings = (const char **)BT_WORDS};
+                            .spellings = (const char **)BT_WORDS, .texts = (const char **)BT_WORDS};
 static const EnumType OTHER = {.name = "Other", .nwords = 3, .words = (const char **)BT_WORDS,
-                               .spellings = (const char **)BT_WORDS};
+                               .spellings = (const char **)BT_WORDS, .texts = (const char **)BT_WORDS};
 
 static void expect_equal_and_same_hash(Value a, Value b)
 {

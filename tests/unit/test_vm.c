@@ -702,13 +702,13 @@ Test(vm, lookup_and_safe_navigation)
     cr_expect_str_eq(line_for(out, "d", "p1"),
                      "{\"decision\":\"d\",\"id\":\"p1\",\"outcome\":\"ja\",\"reasons\":[],\"namn\":\"Åmål\",\"chef\":\"p1\"}");
     cr_expect_str_eq(line_for(out, "d", "p2"),
-                     "{\"decision\":\"d\",\"id\":\"p2\",\"outcome\":\"ja\",\"reasons\":[],\"namn\":\"Hjällbo\",\"chef\":null}");
+                     "{\"decision\":\"d\",\"id\":\"p2\",\"outcome\":\"ja\",\"reasons\":[],\"namn\":\"Hjällbo\"}");
     cr_expect_str_eq(line_for(out, "d", "p5"),
                      "{\"decision\":\"d\",\"id\":\"p5\",\"outcome\":\"nej\",\"reasons\":[{\"ref\":\"A1\",\"severity\":\"must\","
                      "\"message\":\"Lerum\"}],\"namn\":\"Lerum\",\"chef\":\"p9\"}");
     cr_expect_str_eq(line_for(out, "d", "p6"),
                      "{\"decision\":\"d\",\"id\":\"p6\",\"outcome\":\"nej\",\"reasons\":[{\"ref\":\"A1\",\"severity\":\"must\","
-                     "\"message\":\"saknas\"}],\"namn\":\"-\",\"chef\":null}");
+                     "\"message\":\"saknas\"}],\"namn\":\"-\"}");
     free(col.out);
     free(col.reports);
     remove_dir(dir);
@@ -817,4 +817,18 @@ Test(vm, running_one_decision_does_not_need_the_others_exports)
     free(col.reports);
     remove_dir(dir);
     free(dir);
+}
+
+/* ---------------------------------------------------------------- enum texts */
+
+Test(vm, an_enum_word_shows_its_text_in_messages_and_its_spelling_in_json)
+{
+    const char *prelude = "enum Form = tillsvidare | provanstallning as \"provanställning\" "
+                          "| sk from \"SK-kurs\" | vik from \"V\" as \"vikariat\"\n"
+                          "fn f(x: Form) -> Form = x\n";
+    EXPECT_RENDER(prelude, "\"{f(provanstallning)}\"", "provanställning");
+    EXPECT_RENDER(prelude, "text(f(sk))", "SK-kurs");
+    EXPECT_RENDER(prelude, "\"{f(vik)} och {f(tillsvidare)}\"", "vikariat och tillsvidare");
+    EXPECT_JSON(prelude, "f(provanstallning)", "\"provanstallning\"");
+    EXPECT_JSON(prelude, "f(vik)", "\"V\"");
 }
