@@ -1415,8 +1415,11 @@ static bool comparable(const Type *a, const Type *b)
     const Type *sa = type_strip(a), *sb = type_strip(b);
     if (type_is_numeric(sa) && type_is_numeric(sb))
         return true;
-    return unify(sa, sb) != NULL && type_is_equatable(sa);
+    /* Every value compares deeply, records field by field. */
+    return unify(sa, sb) != NULL;
 }
+
+static bool is_empty_list(const Node *n);
 
 /* Checks both operands, the one that can give the other a type first (so
  * `pagaende == st.bt` resolves the enum word too). */
@@ -1425,7 +1428,7 @@ static void check_pair(Checker *c, Node *a, Node *b)
     bool a_bare = a->kind == N_NAME && !lookup(c, a->u.name.name, a->span);
     /* An error on one side passes on as the expected type, which tells
      * check_name not to report a bare word on the other side as well. */
-    if (a_bare || a->kind == N_LIST) {
+    if (a_bare || (a->kind == N_LIST && !is_empty_list(b))) {
         const Type *tb = check_expr(c, b, NULL);
         check_expr(c, a, type_strip(tb));
     } else {
@@ -1983,11 +1986,9 @@ static const Type *check_admitted_with(Checker *c, Node *n)
     c->scope = NULL;
     scope_push(c);
     PUSH(c->scope->syms, c->scope->n, c->scope->cap, c->queue->u.queue.subject_sym);
-    const Type *t = check_expr(c, e, NULL);
+    check_expr(c, e, NULL);
     c->scope = saved;
     c->nfacts = facts;
-    if (!is_error(t) && !type_is_equatable(t))
-        diag_error(c->diags, e->span, "admitted_with needs a value it can compare, not %s", tname(t));
     size_t k = c->queue->u.queue.counters.len;
     if (k == CHECK_MAX_COUNTERS) {
         diag_error(c->diags, n->span, "a queue has at most %d admitted_with counts", CHECK_MAX_COUNTERS);
@@ -2144,7 +2145,6 @@ static const Type *check_index(Checker *c, Node *n)
     return err(n);
 }
 
-static bool is_empty_list(const Node *n);
 
 static const Type *check_if(Checker *c, Node *n, const Type *expected)
 {
@@ -2764,11 +2764,8 @@ static void check_queue(Checker *c, Node *q)
         e = &type_error;
     }
     q->u.queue.subject_sym = declare_local(c, q->u.queue.subject, e, q);
-    if (q->u.queue.by) {
-        const Type *t = check_root(c, q->u.queue.by, NULL);
-        if (!is_error(t) && !type_is_equatable(t))
-            diag_error(c->diags, q->u.queue.by->span, "a queue is divided by a value it can compare, not %s", tname(t));
-    }
+    if (q->u.queue.by)
+        check_root(c, q->u.queue.by, NULL);
     for (size_t i = 0; i < q->u.queue.order.len; i++) {
         Node *k = q->u.queue.order.items[i];
         const Type *t = check_root(c, k, NULL);
@@ -2866,6 +2863,25 @@ static void check_test(Checker *c, Node *t)
 
 /* ---------------------------------------------------------------- passes */
 
+static int cmp_decision_place(const void *a, const void *b)
+{
+    const Node *x = *(Node *const *)a, *y = *(Node *const *)b;
+    uint32_t fx = x->u.decision.module->file, fy = y->u.decision.module->file;
+    if (fx != fy)
+        return fx < fy ? -1 : 1;
+    return x->span.start < y->span.start ? -1 : x->span.start > y->span.start;
+}
+
+/* Decisions are checked when first used, so the order they were checked in
+ * says little; runs write them in the order of the files (as read) and of
+ * the declarations within each. */
+static void order_decisions(Checked *out)
+{
+    qsort(out->decisions, out->ndecisions, sizeof *out->decisions, cmp_decision_place);
+    for (size_t i = 0; i < out->ndecisions; i++)
+        out->decisions[i]->u.decision.index = (int)i;
+}
+
 static void check_all(Checker *c)
 {
     load_imports(c);
@@ -2924,6 +2940,7 @@ static void check_all(Checker *c)
                 check_test(c, d);
         }
     }
+    order_decisions(c->out);
 }
 
 static Checker *checker_new(SourceSet *files, DiagList *diags)

@@ -1640,6 +1640,8 @@ static void compile_test(Compiler *C, const Node *t, TestInfo *info)
             bool compare = cond->kind == N_BINARY && cond->u.op.op >= OP_EQ && cond->u.op.op <= OP_GE;
             compare = compare || (cond->kind == N_BINARY && (cond->u.op.op == OP_IN || cond->u.op.op == OP_NOT_IN));
             if (compare) {
+                /* The two temporaries live only in this statement. */
+                int first_free = C->next_slot;
                 int ta = temp(C, 2), tb = ta + 1;
                 emit(C, cond->u.op.a);
                 op_u8(C, BC_STORE, ta);
@@ -1674,6 +1676,7 @@ static void compile_test(Compiler *C, const Node *t, TestInfo *info)
                 adjust(C, parts, 1);
                 op_u16(C, BC_EXPECT_FAIL, idx);
                 patch(C, ok);
+                C->next_slot = first_free;
             } else {
                 emit(C, cond);
                 uint32_t ok = jump_if(C, true);

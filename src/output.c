@@ -61,21 +61,60 @@ static void jsonl_head(RgBuf *b, const char *decision, Value key, const char *ou
     json_write_string(b, outcome, strlen(outcome));
 }
 
+/* The id, then the mark where output_table_align puts the padding. A
+ * control character in an id is shown as a space, so the mark is the first
+ * one on its line. */
 static void table_id(RgBuf *b, Value key)
 {
-    enum { ID_WIDTH = 28 };
     buf_adds(b, "  ");
-    size_t n = 0;
-    if (key.tag == V_TEXT) {
-        buf_add(b, key.as.s, key.aux);
-        n = text_length(key.as.s, key.aux);
-    } else {
+    if (key.tag != V_TEXT) {
         buf_adds(b, "-");
-        n = 1;
+    } else {
+        for (uint32_t i = 0; i < key.aux; i++) {
+            unsigned char c = (unsigned char)key.as.s[i];
+            buf_addc(b, c < 0x20 ? ' ' : (char)c);
+        }
     }
-    for (; n < ID_WIDTH; n++)
-        buf_addc(b, ' ');
-    buf_addc(b, ' ');
+    buf_addc(b, TABLE_PAD_MARK);
+}
+
+void output_table_align(RgBuf *b, size_t *id_width)
+{
+    /* The widest id among these lines, and those written before. */
+    size_t width = *id_width;
+    const char *p = b->data, *end = b->data + b->len;
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        const char *line_end = nl ? nl : end;
+        const char *mark = memchr(p, TABLE_PAD_MARK, (size_t)(line_end - p));
+        if (mark) {
+            size_t n = text_length(p, (size_t)(mark - p));
+            if (n > width)
+                width = n;
+        }
+        p = nl ? nl + 1 : end;
+    }
+    *id_width = width;
+    RgBuf out;
+    buf_init(&out);
+    buf_reserve(&out, b->len + b->len / 4);
+    p = b->data;
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        const char *line_end = nl ? nl + 1 : end;
+        const char *mark = memchr(p, TABLE_PAD_MARK, (size_t)(line_end - p));
+        if (!mark) {
+            buf_add(&out, p, (size_t)(line_end - p));
+        } else {
+            buf_add(&out, p, (size_t)(mark - p));
+            for (size_t n = text_length(p, (size_t)(mark - p)); n <= width; n++)
+                buf_addc(&out, ' ');
+            buf_add(&out, mark + 1, (size_t)(line_end - mark - 1));
+        }
+        p = line_end;
+    }
+    buf_clear(b);
+    buf_add(b, out.data, out.len);
 }
 
 /* An encoded constant piece of output. */

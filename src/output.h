@@ -31,6 +31,12 @@ void output_verdict(RgBuf *b, OutputFormat f, const OutputPlan *plan, uint32_t d
  * with the error (and where in the policy it happened) as its reason. */
 void output_failure(RgBuf *b, OutputFormat f, const DecisionInfo *d, Value key, const char *error);
 /* Table: the heading before a decision's lines; CSV: the header row once. */
+/* Table lines mark where an id ends; output_table_align pads every id of
+ * the buffer to the widest (at least *id_width, which it updates), so the
+ * outcomes of a decision line up. */
+#define TABLE_PAD_MARK '\x01'
+#define TABLE_ID_WIDTH 30
+void output_table_align(RgBuf *b, size_t *id_width);
 void output_begin_decision(RgBuf *b, OutputFormat f, const DecisionInfo *d, bool first);
 
 #endif

@@ -103,7 +103,9 @@ REGEL_API regel_status regel_compile_string(const char *name, const char *text, 
                                             regel_diagnostic_fn on_diag, void *ctx, regel_program **out);
 REGEL_API void regel_program_free(regel_program *p);
 
-/* The decisions of a program, in the order a run writes them. */
+/* The decisions of a program, in the order a run writes them: the order of
+ * the policy files (a folder's in name order, imports after the files that
+ * name them) and of the declarations in each. */
 REGEL_API size_t regel_decision_count(const regel_program *p);
 REGEL_API const char *regel_decision_name(const regel_program *p, size_t i);
 

@@ -21,6 +21,7 @@ typedef struct Runner {
     RgBuf out;
     bool *invalid_reported; /* per source: its invalid records were reported already */
     bool output_failed;
+    size_t id_width; /* table output: the id column of the current decision */
     time_t last_progress;
     OutputPlan *plan;
 } Runner;
@@ -46,6 +47,8 @@ static const char *path_of(Runner *r, const SourceSpec *spec)
 
 static void flush(Runner *r)
 {
+    if (r->o->format == OUT_TABLE)
+        output_table_align(&r->out, &r->id_width);
     if (r->out.len && !r->output_failed) {
         if (!r->o->write(r->o->write_ctx, r->out.data, r->out.len))
             r->output_failed = true;
@@ -316,6 +319,7 @@ int run_batch(const Program *p, const RunOptions *o, RunSummary *s)
         const DecisionInfo *d = &p->decisions[di];
         if (!wanted(o, d))
             continue;
+        r->id_width = TABLE_ID_WIDTH;
         output_begin_decision(&r->out, o->format, d, first);
         first = false;
         Verdict v;

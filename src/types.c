@@ -124,17 +124,7 @@ bool type_is_ordered(const Type *t)
     }
 }
 
-bool type_is_equatable(const Type *t)
-{
-    switch (t->kind) {
-    case T_RECORD:
-        return false;
-    case T_LIST: case T_SET: case T_OPTIONAL:
-        return type_is_equatable(t->elem);
-    default:
-        return true;
-    }
-}
+
 
 void type_print(const Type *t, RgBuf *out)
 {

@@ -89,8 +89,6 @@ const Type *type_strip(const Type *t);
 /* Values of the type can be ordered with < (numbers, text, dates, durations
  * of days only are not: see the checker). */
 bool type_is_ordered(const Type *t);
-/* Values can be compared with == and used as index keys. */
-bool type_is_equatable(const Type *t);
 
 /* "List<Personal>", "Date?" ... */
 void type_print(const Type *t, RgBuf *out);

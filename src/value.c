@@ -117,8 +117,18 @@ bool value_equal(Value a, Value b)
             if (!value_equal(a.as.list->items[i], b.as.list->items[i]))
                 return false;
         return true;
-    case V_RECORD:
-        return a.as.rec == b.as.rec;
+    case V_RECORD: {
+        /* Records are values: equal when of one type with equal fields. */
+        const Record *x = a.as.rec, *y = b.as.rec;
+        if (x == y)
+            return true;
+        if (x->type != y->type)
+            return false;
+        for (size_t i = 0; i < x->type->nfields; i++)
+            if (!value_equal(x->slots[i], y->slots[i]))
+                return false;
+        return true;
+    }
     }
     return false;
 }
@@ -168,7 +178,12 @@ uint64_t value_hash(Value v)
             h = mix(h ^ value_hash(v.as.list->items[i]));
         return h;
     }
-    case V_RECORD: return mix((uint64_t)(uintptr_t)v.as.rec);
+    case V_RECORD: {
+        uint64_t h = 0x7654321;
+        for (size_t i = 0; i < v.as.rec->type->nfields; i++)
+            h = mix(h ^ value_hash(v.as.rec->slots[i]));
+        return h;
+    }
     }
     return 0;
 }
@@ -213,8 +228,18 @@ static int compare_with(Value a, Value b, bool collate)
         }
         return sign((int64_t)a.as.list->len - (int64_t)b.as.list->len);
     }
-    case V_RECORD:
-        return a.as.rec == b.as.rec ? 0 : (a.as.rec < b.as.rec ? -1 : 1);
+    case V_RECORD: {
+        /* Field by field, so that the order never depends on addresses. */
+        const Record *x = a.as.rec, *y = b.as.rec;
+        if (x->type != y->type)
+            return strcmp(x->type->name, y->type->name) < 0 ? -1 : 1;
+        for (size_t i = 0; i < x->type->nfields; i++) {
+            int c = compare_with(x->slots[i], y->slots[i], collate);
+            if (c)
+                return c;
+        }
+        return 0;
+    }
     }
     return 0;
 }

@@ -793,3 +793,10 @@ Test(check, an_enum_word_text_cannot_be_empty)
     expect_error_at("enum E = a as \"  \" | b\n", "a word's text cannot be empty", 1, 12);
     expect_clean("enum E = a as \"A\" | b from \"B\" as \"bee\" | c from \"C\"\n");
 }
+
+Test(check, records_of_different_types_do_not_compare)
+{
+    expect_error_at("record A { x: Int }\nrecord B { x: Int }\nconst C = A(x: 1) == B(x: 1)\n",
+                    "== cannot compare A with B", 3, 11);
+    expect_clean("record A { x: Int }\nconst C = A(x: 1) == A(x: 1)\nconst D = [A(x: 1)] == []\n");
+}

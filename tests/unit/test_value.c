@@ -154,15 +154,22 @@ Test(value, lists_compare_deeply)
     expect_equal_and_same_hash(list_of(0, NULL), list_of(0, NULL));
 }
 
-Test(value, records_are_equal_only_to_themselves)
+Test(value, records_are_equal_when_their_fields_are)
 {
     FieldDef fields[] = {{.name = "x", .type = &type_int, .column = "x"}};
     RecordType rt = {.name = "R", .nfields = 1, .fields = fields};
-    Record *r1 = record_new(&rt), *r2 = record_new(&rt);
+    RecordType other = {.name = "S", .nfields = 1, .fields = fields};
+    Record *r1 = record_new(&rt), *r2 = record_new(&rt), *r3 = record_new(&rt), *s1 = record_new(&other);
     r1->slots[0] = val_int(1);
-    r2->slots[0] = val_int(1);
+    r2->slots[0] = dec(10, 1); /* 1.0 */
+    r3->slots[0] = val_int(2);
+    s1->slots[0] = val_int(1);
     expect_equal_and_same_hash(val_record(r1), val_record(r1));
-    expect_different(val_record(r1), val_record(r2));
+    expect_equal_and_same_hash(val_record(r1), val_record(r2));
+    expect_different(val_record(r1), val_record(r3));
+    expect_different(val_record(r1), val_record(s1));
+    cr_expect_lt(value_compare(val_record(r1), val_record(r3)), 0);
+    cr_expect_eq(value_compare(val_record(r1), val_record(r2)), 0);
 }
 
 Test(value, equal_values_hash_alike_over_many_numbers)

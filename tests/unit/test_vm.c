@@ -832,3 +832,15 @@ Test(vm, an_enum_word_shows_its_text_in_messages_and_its_spelling_in_json)
     EXPECT_JSON(prelude, "f(provanstallning)", "\"provanstallning\"");
     EXPECT_JSON(prelude, "f(vik)", "\"V\"");
 }
+
+/* ---------------------------------------------------------------- equality of records */
+
+Test(vm, records_and_lists_of_records_compare_by_their_fields)
+{
+    const char *prelude = "record R { x: Int, t: Text? }\nrecord S { x: Int, t: Text? }\n";
+    EXPECT_JSON(prelude, "R(x: 1, t: none) == R(x: 1, t: none)", "true");
+    EXPECT_JSON(prelude, "R(x: 1, t: \"a\") != R(x: 1, t: \"b\")", "true");
+    EXPECT_JSON(prelude, "[R(x: 1, t: none), R(x: 2, t: \"b\")] == [R(x: 1, t: none), R(x: 2, t: \"b\")]", "true");
+    EXPECT_JSON(prelude, "R(x: 2, t: none) in [R(x: 1, t: none), R(x: 2, t: none)]", "true");
+    EXPECT_JSON(prelude, "count(set([R(x: 1, t: none), R(x: 1, t: none), R(x: 3, t: none)]))", "2");
+}
