@@ -2877,7 +2877,8 @@ static int cmp_decision_place(const void *a, const void *b)
  * the declarations within each. */
 static void order_decisions(Checked *out)
 {
-    qsort(out->decisions, out->ndecisions, sizeof *out->decisions, cmp_decision_place);
+    if (out->ndecisions > 1)
+        qsort(out->decisions, out->ndecisions, sizeof *out->decisions, cmp_decision_place);
     for (size_t i = 0; i < out->ndecisions; i++)
         out->decisions[i]->u.decision.index = (int)i;
 }
