@@ -15,11 +15,13 @@
 #include "check.h"
 #include "compile.h"
 #include "date.h"
+#include "diff.h"
 #include "disasm.h"
 #include "format.h"
 #include "parse.h"
 #include "run.h"
 #include "testrun.h"
+#include "text.h"
 
 struct regel_program {
     Program *program;
@@ -53,6 +55,17 @@ static void deliver(const DiagList *d, regel_diagnostic_fn fn, void *ctx)
         }
         rd.message = g->message;
         rd.hint = g->hint;
+        regel_related *related = g->nnotes ? rg_alloc(g->nnotes * sizeof *related) : NULL;
+        for (size_t k = 0; k < g->nnotes; k++) {
+            const DiagNote *n = &g->notes[k];
+            const SourceFile *nf = sources_get(d->sources, n->span.file);
+            related[k].file = nf ? nf->path : NULL;
+            sources_position(d->sources, n->span.file, n->span.start, &related[k].line, &related[k].column);
+            sources_position(d->sources, n->span.file, n->span.end, &related[k].end_line, &related[k].end_column);
+            related[k].message = n->message;
+        }
+        rd.related = related;
+        rd.nrelated = g->nnotes;
         RgBuf text;
         buf_init(&text);
         diag_render(d, g, &text);
@@ -66,6 +79,7 @@ static void deliver(const DiagList *d, regel_diagnostic_fn fn, void *ctx)
         rd.message = rg_sprintf("%zu more problems were found but are not shown", d->dropped);
         rd.text = rg_sprintf("%s\n", rd.message);
         rd.errors_left_out = d->dropped_errors;
+        rd.warnings_left_out = d->dropped - d->dropped_errors;
         fn(ctx, &rd);
     }
 }
@@ -127,11 +141,11 @@ static const char **expand(const char *const *paths, size_t n, size_t *count, Di
 }
 
 static regel_status finish_compile(Checked *checked, DiagList *diags, SourceSet *files, regel_diagnostic_fn fn,
-                                   void *ctx, bool coverage, regel_program **out)
+                                   void *ctx, unsigned compile_flags, regel_program **out)
 {
     Program *prog = NULL;
     if (diags->errors == 0)
-        prog = compile_program(checked, diags, coverage);
+        prog = compile_program(checked, diags, compile_flags);
     diags_sort(diags);
     deliver(diags, fn, ctx);
     if (diags->errors || !prog)
@@ -145,6 +159,12 @@ static regel_status finish_compile(Checked *checked, DiagList *diags, SourceSet 
 
 regel_status regel_compile_files(const char *const *paths, size_t npaths, regel_diagnostic_fn on_diag, void *ctx,
                                  regel_program **out)
+{
+    return regel_compile_files_with(paths, npaths, 0, on_diag, ctx, out);
+}
+
+regel_status regel_compile_files_with(const char *const *paths, size_t npaths, unsigned flags,
+                                      regel_diagnostic_fn on_diag, void *ctx, regel_program **out)
 {
     rg_alloc_init();
     *out = NULL;
@@ -162,7 +182,8 @@ regel_status regel_compile_files(const char *const *paths, size_t npaths, regel_
         st = REGEL_ERR_POLICY;
     } else {
         Checked *checked = check_files(files, list, n, diags);
-        st = finish_compile(checked, diags, files, on_diag, ctx, false, out);
+        unsigned compile_flags = flags & REGEL_COMPILE_EXPLAIN ? COMPILE_EXPLAIN : 0;
+        st = finish_compile(checked, diags, files, on_diag, ctx, compile_flags, out);
     }
     rg_try_end(&t);
     return st;
@@ -181,7 +202,7 @@ regel_status regel_compile_string(const char *name, const char *text, size_t len
     DiagList *diags = diags_new(files);
     char *copy = rg_strndup(text, len);
     Checked *checked = check_text(files, name ? name : "<text>", copy, len, NULL, diags);
-    regel_status st = finish_compile(checked, diags, files, on_diag, ctx, false, out);
+    regel_status st = finish_compile(checked, diags, files, on_diag, ctx, 0, out);
     rg_try_end(&t);
     return st;
 }
@@ -321,16 +342,26 @@ static void progress_out(void *ctx, uint64_t read, uint64_t written)
     s->o->progress(s->o->progress_ctx, read, written);
 }
 
-regel_status regel_run(const regel_program *p, const regel_run_options *o, regel_run_summary *s)
+/* The decision of prog spelt most like name, for a "did you mean", or NULL.
+ * Behind its own boundary, as the comparison allocates. */
+static const char *closest_decision(const Program *prog, const char *name)
 {
-    rg_alloc_init();
-    regel_run_summary ignored;
-    if (!s)
-        s = &ignored;
-    memset(s, 0, sizeof *s);
-    if (!p || !o)
-        return REGEL_ERR_USAGE;
-    const Program *prog = p->program;
+    if (!text_valid_utf8(name, strlen(name), NULL))
+        return NULL;
+    RgTry t;
+    if (RG_TRY(&t))
+        return NULL;
+    const char **names = rg_alloc((prog->ndecisions + 1) * sizeof *names);
+    for (uint32_t i = 0; i < prog->ndecisions; i++)
+        names[i] = prog->decisions[i].name;
+    const char *best = text_suggest(name, names, prog->ndecisions);
+    rg_try_end(&t);
+    return best;
+}
+
+/* Checks a host's run options against prog and translates them. */
+static regel_status prepare_run(const Program *prog, const regel_run_options *o, Sink *sink, RunOptions *ro)
+{
     Date today = date_today();
     if (o->today && !date_parse_iso(o->today, strlen(o->today), &today)) {
         if (o->report) {
@@ -347,47 +378,120 @@ regel_status regel_run(const regel_program *p, const regel_run_options *o, regel
         if (program_decision(prog, o->decisions[i]) < 0) {
             if (o->report) {
                 char line[512];
-                snprintf(line, sizeof line, "the policy has no decision called '%.200s'", o->decisions[i]);
+                const char *best = closest_decision(prog, o->decisions[i]);
+                snprintf(line, sizeof line, "the policy has no decision called '%.200s'%s%.200s%s", o->decisions[i],
+                         best ? "; did you mean '" : "", best ? best : "", best ? "'?" : "");
                 o->report(o->report_ctx, line);
             }
             return REGEL_ERR_USAGE;
         }
-    Sink sink = {o};
-    RunOptions ro;
-    memset(&ro, 0, sizeof ro);
-    ro.data_dir = o->data_dir;
-    ro.decisions = o->decisions;
-    ro.ndecisions = o->ndecisions;
-    ro.today = today;
-    ro.format = o->format == REGEL_FORMAT_TABLE ? OUT_TABLE : o->format == REGEL_FORMAT_CSV ? OUT_CSV : OUT_JSONL;
-    ro.on_invalid = o->on_invalid == REGEL_INVALID_FAIL   ? INVALID_FAIL
-                    : o->on_invalid == REGEL_INVALID_SKIP ? INVALID_SKIP
-                                                          : INVALID_DEFAULT;
-    ro.limits.max_steps = o->limits.max_steps;
-    ro.limits.max_memory = o->limits.max_memory;
-    ro.limits.max_depth = o->limits.max_depth;
-    ro.write = write_out;
-    ro.write_ctx = &sink;
-    ro.report = o->report;
-    ro.report_ctx = o->report_ctx;
-    if (o->progress) {
-        ro.progress = progress_out;
-        ro.progress_ctx = &sink;
+    if (o->explain && !prog->explain) {
+        if (o->report)
+            o->report(o->report_ctx, "to explain, compile the policy with REGEL_COMPILE_EXPLAIN");
+        return REGEL_ERR_USAGE;
     }
-    RunSummary rs;
-    memset(&rs, 0, sizeof rs);
-    int st = run_protected(prog, &ro, &rs);
-    s->read = rs.read;
-    s->decided = rs.decided;
-    s->failed = rs.failed;
-    s->invalid = rs.invalid;
+    if (o->explain && o->format == REGEL_FORMAT_CSV) {
+        if (o->report)
+            o->report(o->report_ctx, "an explanation is text (table) or JSON (jsonl), not CSV");
+        return REGEL_ERR_USAGE;
+    }
+    sink->o = o;
+    memset(ro, 0, sizeof *ro);
+    ro->explain = o->explain != 0;
+    ro->explain_id = o->explain_id;
+    ro->data_dir = o->data_dir;
+    ro->decisions = o->decisions;
+    ro->ndecisions = o->ndecisions;
+    ro->today = today;
+    ro->format = o->format == REGEL_FORMAT_TABLE ? OUT_TABLE : o->format == REGEL_FORMAT_CSV ? OUT_CSV : OUT_JSONL;
+    ro->on_invalid = o->on_invalid == REGEL_INVALID_FAIL   ? INVALID_FAIL
+                     : o->on_invalid == REGEL_INVALID_SKIP ? INVALID_SKIP
+                                                           : INVALID_DEFAULT;
+    ro->limits.max_steps = o->limits.max_steps;
+    ro->limits.max_memory = o->limits.max_memory;
+    ro->limits.max_depth = o->limits.max_depth;
+    ro->write = write_out;
+    ro->write_ctx = sink;
+    ro->report = o->report;
+    ro->report_ctx = o->report_ctx;
+    if (o->progress) {
+        ro->progress = progress_out;
+        ro->progress_ctx = sink;
+    }
+    return REGEL_OK;
+}
+
+static regel_status status_of(int st)
+{
     switch (st) {
     case RUN_OK: return REGEL_OK;
     case RUN_DATA_ERROR: return REGEL_ERR_DATA;
     case RUN_EVAL_ERROR: return REGEL_ERR_EVAL;
+    case RUN_NOT_FOUND: return REGEL_ERR_USAGE;
     case -1: return REGEL_ERR_NOMEM;
     default: return REGEL_ERR_OUTPUT;
     }
+}
+
+regel_status regel_run(const regel_program *p, const regel_run_options *o, regel_run_summary *s)
+{
+    rg_alloc_init();
+    regel_run_summary ignored;
+    if (!s)
+        s = &ignored;
+    memset(s, 0, sizeof *s);
+    if (!p || !o)
+        return REGEL_ERR_USAGE;
+    Sink sink;
+    RunOptions ro;
+    regel_status prepared = prepare_run(p->program, o, &sink, &ro);
+    if (prepared != REGEL_OK)
+        return prepared;
+    RunSummary rs;
+    memset(&rs, 0, sizeof rs);
+    int st = run_protected(p->program, &ro, &rs);
+    s->read = rs.read;
+    s->decided = rs.decided;
+    s->failed = rs.failed;
+    s->invalid = rs.invalid;
+    return status_of(st);
+}
+
+/* diff_programs behind a protected boundary; -1 when memory ran out. */
+static int diff_protected(const Program *before, const Program *after, const RunOptions *ro, bool json, bool *changed)
+{
+    RgTry t;
+    if (RG_TRY(&t))
+        return -1;
+    int st = diff_programs(before, after, ro, json, changed);
+    rg_try_end(&t);
+    return st;
+}
+
+regel_status regel_diff(const regel_program *before, const regel_program *after, const regel_run_options *o,
+                        int *changed)
+{
+    rg_alloc_init();
+    int ignored;
+    if (!changed)
+        changed = &ignored;
+    *changed = 0;
+    if (!before || !after || !o || o->explain || o->format == REGEL_FORMAT_CSV) {
+        if (o && o->report && (o->explain || o->format == REGEL_FORMAT_CSV))
+            o->report(o->report_ctx, "a comparison is text (table) or JSON (jsonl), and explains nothing");
+        return REGEL_ERR_USAGE;
+    }
+    Sink sink;
+    RunOptions ro;
+    regel_status prepared = prepare_run(before->program, o, &sink, &ro);
+    if (prepared == REGEL_OK)
+        prepared = prepare_run(after->program, o, &sink, &ro);
+    if (prepared != REGEL_OK)
+        return prepared;
+    bool differ = false;
+    int st = diff_protected(before->program, after->program, &ro, o->format == REGEL_FORMAT_JSONL, &differ);
+    *changed = differ;
+    return status_of(st);
 }
 
 void regel_test_options_init(regel_test_options *o)
@@ -409,6 +513,12 @@ static void test_write(void *ctx, const char *text, size_t n)
         fwrite(text, 1, n, stdout);
 }
 
+static void test_report(const regel_test_options *o, const char *line)
+{
+    if (o->report)
+        o->report(o->report_ctx, line);
+}
+
 static regel_status test_protected(const char *const *paths, size_t npaths, regel_diagnostic_fn on_diag, void *ctx,
                                    const regel_test_options *o, Date today, regel_test_summary *s)
 {
@@ -426,7 +536,7 @@ static regel_status test_protected(const char *const *paths, size_t npaths, rege
         st = REGEL_ERR_POLICY;
     } else {
         Checked *checked = check_files(files, list, n, diags);
-        st = finish_compile(checked, diags, files, on_diag, ctx, true, &p);
+        st = finish_compile(checked, diags, files, on_diag, ctx, COMPILE_COVERAGE, &p);
     }
     if (st == REGEL_OK) {
         TestSink sink = {o};
@@ -437,15 +547,25 @@ static regel_status test_protected(const char *const *paths, size_t npaths, rege
         to.limits.max_memory = o->limits.max_memory;
         to.limits.max_depth = o->limits.max_depth;
         to.every_rule = o->every_rule != 0;
+        to.filters = o->filters;
+        to.nfilters = o->filters ? o->nfilters : 0;
+        to.min_coverage = o->min_coverage;
         to.write = test_write;
         to.write_ctx = &sink;
-        TestSummary ts;
-        bool ok = test_run(p->program, &to, &ts);
-        s->passed = ts.passed;
-        s->failed = ts.failed;
-        s->rules = ts.rules;
-        s->covered = ts.covered;
-        st = ok ? REGEL_OK : REGEL_ERR_TESTS;
+        const char *unmatched = test_unmatched_filter(p->program, &to);
+        if (unmatched) {
+            test_report(o, rg_sprintf("no test name contains '%s'", unmatched));
+            st = REGEL_ERR_USAGE;
+        } else {
+            TestSummary ts;
+            TestResult r = test_run(p->program, &to, &ts);
+            s->passed = ts.passed;
+            s->failed = ts.failed;
+            s->filtered = ts.filtered;
+            s->rules = ts.rules;
+            s->covered = ts.covered;
+            st = r == TEST_FAILED ? REGEL_ERR_TESTS : r == TEST_COVERAGE_LOW ? REGEL_ERR_COVERAGE : REGEL_OK;
+        }
         rg_free(p);
     }
     rg_try_end(&t);
@@ -466,7 +586,22 @@ regel_status regel_test(const char *const *paths, size_t npaths, regel_diagnosti
         o = &defaults;
     }
     Date today = date_today();
-    if (o->today && !date_parse_iso(o->today, strlen(o->today), &today))
+    if (o->today && !date_parse_iso(o->today, strlen(o->today), &today)) {
+        char line[160];
+        if (strlen(o->today) == 10 && o->today[4] == '-' && o->today[7] == '-')
+            snprintf(line, sizeof line, "%s is not a date in the calendar", o->today);
+        else
+            snprintf(line, sizeof line, "the date for today is written YYYY-MM-DD, not '%.40s'", o->today);
+        test_report(o, line);
         return REGEL_ERR_USAGE;
+    }
+    /* Written so that NaN is refused too. */
+    if (!(o->min_coverage >= 0 && o->min_coverage <= 100)) {
+        char line[160];
+        snprintf(line, sizeof line, "the required rule coverage is a percentage from 0 to 100, not %g",
+                 o->min_coverage);
+        test_report(o, line);
+        return REGEL_ERR_USAGE;
+    }
     return test_protected(paths, npaths, on_diag, ctx, o, today, s);
 }

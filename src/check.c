@@ -19,6 +19,7 @@
 #include "check.h"
 
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -590,6 +591,129 @@ static void suggest(Checker *c, const char *name, Names ns)
         diag_hint(c->diags, "did you mean '%s'?", best);
 }
 
+/* ---------------------------------------------------------------- explaining types */
+
+/* A note for a let or constant called name: where its type was declared,
+ * or, without a declared type, the value it takes it from. */
+static void note_named_value(Checker *c, const char *name, const Node *type_ann, const Node *value, const Type *t)
+{
+    if (!t || is_error(t))
+        return;
+    if (type_ann)
+        diag_note(c->diags, type_ann->span, "'%s' is declared %s here", name, tname(t));
+    else
+        diag_note(c->diags, value->span, "'%s' is %s, from its value here", name, tname(t));
+}
+
+/* Notes, on the diagnostic added last, where the type of n comes from when
+ * that is a declaration the author wrote: a record field, a let, a
+ * constant, a parameter, the result of a function or a table. A type
+ * error then shows both where the value is used and why it has its type. */
+static void note_origin(Checker *c, const Node *n)
+{
+    if (!n || !n->type || is_error(n->type))
+        return;
+    switch (n->kind) {
+    case N_UNARY:
+        if (n->u.op.op == OP_UNWRAP)
+            note_origin(c, n->u.op.a);
+        return;
+    case N_BINARY:
+        if (n->u.op.op == OP_COALESCE)
+            note_origin(c, n->u.op.a);
+        return;
+    case N_FIELD:
+    case N_ELEM_FIELD: {
+        const Type *base = n->kind == N_FIELD ? n->u.field.obj->type : n->u.field.elem ? n->u.field.elem->type : NULL;
+        if (!base)
+            return;
+        base = type_strip(base);
+        if (base->kind != T_RECORD || n->u.field.slot < 0 || (size_t)n->u.field.slot >= base->rec->nfields)
+            return;
+        const FieldDef *fd = &base->rec->fields[n->u.field.slot];
+        diag_note(c->diags, fd->span, "field '%s' of %s is declared %s here", fd->name, base->rec->name,
+                  tname(fd->type));
+        return;
+    }
+    case N_NAME: {
+        const Symbol *s = n->u.name.sym;
+        const Node *d = s ? s->decl : NULL;
+        if (!d)
+            return;
+        if (s->kind == SYM_LOCAL && d->kind == N_LET)
+            note_named_value(c, s->name, d->u.let.type_ann, d->u.let.value, s->type);
+        else if (s->kind == SYM_CONST && d->kind == N_CONST)
+            note_named_value(c, s->name, d->u.constant.type_ann, d->u.constant.value, s->type);
+        else if (s->kind == SYM_LOCAL && d->kind == N_PARAM && s->type)
+            diag_note(c->diags, d->u.param.type_ann->span, "parameter '%s' is declared %s here", s->name,
+                      tname(s->type));
+        return;
+    }
+    case N_CALL: {
+        const Symbol *s = n->u.call.sym;
+        if (!s || !s->type || is_error(s->type))
+            return;
+        const Node *d = s->decl;
+        if (s->kind == SYM_FN && d->u.fn.ret)
+            diag_note(c->diags, d->u.fn.ret->span, "%s() is declared to return %s here", s->name, tname(s->type));
+        else if (s->kind == SYM_FN)
+            diag_note(c->diags, d->u.fn.body->span, "%s() returns %s, the type of its result here", s->name,
+                      tname(s->type));
+        else if (s->kind == SYM_TABLE && type_equal(s->type, d->u.table.ret->type))
+            diag_note(c->diags, d->u.table.ret->span, "table %s() is declared to give %s here", s->name,
+                      tname(s->type));
+        else if (s->kind == SYM_TABLE && s->type->kind == T_LIST)
+            diag_note(c->diags, d->u.table.ret->span, "table %s() is declared -> %s here; with hit policy all it gives %s",
+                      s->name, tname(d->u.table.ret->type), tname(s->type));
+        else if (s->kind == SYM_TABLE)
+            diag_note(c->diags, d->u.table.ret->span,
+                      "table %s() is declared -> %s here; without an else row it gives %s (none when no row holds)",
+                      s->name, tname(d->u.table.ret->type), tname(s->type));
+        return;
+    }
+    default:
+        return;
+    }
+}
+
+/* The text of n as written, for a message or hint, when it is short and
+ * on one line; NULL otherwise. */
+static const char *expr_text(Checker *c, const Node *n)
+{
+    const SourceFile *f = sources_get(c->files, n->span.file);
+    if (!f || n->span.end <= n->span.start || n->span.end > f->len || n->span.end - n->span.start > 40)
+        return NULL;
+    const char *s = f->text + n->span.start;
+    size_t len = n->span.end - n->span.start;
+    if (memchr(s, '\n', len))
+        return NULL;
+    return rg_strndup(s, len);
+}
+
+/* A hint on how to handle the absence of the optional value n, naming it
+ * as written. Only a path (x, x.field) is narrowed by a test, and only
+ * where a condition goes on (`x != none and ...`); anything else needs a
+ * default or a let. */
+static void hint_absence(Checker *c, const Node *n, bool in_condition)
+{
+    const char *t = expr_text(c, n);
+    if (t && !in_condition)
+        diag_hint(c->diags, "give a default: %s ?? ...", t);
+    else if (t && path_key(n))
+        diag_hint(c->diags, "handle absence first: %s != none and ..., or give a default: %s ?? ...", t, t);
+    else if (t)
+        diag_hint(c->diags, "give a default: %s ?? ..., or name it with let and test it (x != none and ...)", t);
+    else
+        diag_hint(c->diags, "test it first (x != none and ...), or give a default with ??");
+}
+
+/* What to call an operand in a message: its text, or which side it is. */
+static const char *operand_name(Checker *c, const Node *n, bool left)
+{
+    const char *t = expr_text(c, n);
+    return t ? t : left ? "the left side" : "the right side";
+}
+
 /* ---------------------------------------------------------------- types */
 
 static const Type *resolve_type(Checker *c, Node *t);
@@ -622,14 +746,14 @@ static const Type *resolve_type_inner(Checker *c, Node *t)
         const Type *e = resolve_type(c, t->u.type_ref.args.items[0]);
         return name[0] == 'L' ? type_list(e) : type_set(e);
     }
-    if (nargs) {
+    const Type *p = builtin_type(name);
+    Symbol *s = p ? NULL : lookup_top(c, name, t->span);
+    if (nargs && (p || (s && (s->kind == SYM_RECORD || s->kind == SYM_ENUM)))) {
         diag_error(c->diags, t->span, "'%s' takes no type arguments", name);
         return &type_error;
     }
-    const Type *p = builtin_type(name);
     if (p)
         return p;
-    Symbol *s = lookup_top(c, name, t->span);
     if (from_broken_module(s))
         return &type_error;
     if (s && s->kind == SYM_RECORD) {
@@ -777,6 +901,7 @@ static void check_record(Checker *c, Node *d)
                 diag_error(c->diags, f->u.rec_field.column ? f->u.rec_field.column_span : f->u.rec_field.name.span,
                            "fields '%s' and '%s' of %s read the same column \"%s\"", rt->fields[j].name, name,
                            rt->name, column);
+                diag_note(c->diags, rt->fields[j].span, "field '%s' is declared here", rt->fields[j].name);
             }
         }
         if (f->u.rec_field.column && f->u.rec_field.column[0] == '\0')
@@ -908,6 +1033,8 @@ static bool resolve_format(Checker *c, Ident name, FormatOpts *fo)
         names_add(&ns, "csv");
         names_add(&ns, "jsonl");
         names_of_map(&ns, &c->mod->names, SYM_FORMAT);
+        for (size_t i = 0; i < c->mod->nimports; i++)
+            names_of_map(&ns, &c->mod->imports[i]->names, SYM_FORMAT);
         suggest(c, name.name, ns);
         return false;
     }
@@ -1061,17 +1188,23 @@ static const Type *check_root(Checker *c, Node *n, const Type *expected)
     return check_expr(c, n, expected);
 }
 
-static void expect_type(Checker *c, Node *n, const Type *want, const char *what)
+/* Reports n when its type does not fit want; true when it did (the caller
+ * may then note where want comes from). */
+static bool expect_type(Checker *c, Node *n, const Type *want, const char *what)
 {
     const Type *got = n->type;
     if (!got || is_error(got) || is_error(want) || type_assignable(want, got))
-        return;
+        return false;
     if (type_is_optional(got) && type_assignable(want, type_strip(got))) {
-        diag_error(c->diags, n->span, "%s may be none here, but %s is required", what, tname(want));
-        diag_hint(c->diags, "test it first (x != none and ...), or give a default with ??");
-        return;
+        diag_error(c->diags, n->span, "%s may be none here (its type is %s), but %s is required", what, tname(got),
+                   tname(want));
+        hint_absence(c, n, want->kind == T_BOOL);
+        note_origin(c, n);
+        return true;
     }
     diag_error(c->diags, n->span, "%s must be %s, not %s", what, tname(want), tname(got));
+    note_origin(c, n);
+    return true;
 }
 
 static const Type *check_bool(Checker *c, Node *n, const char *what)
@@ -1133,6 +1266,40 @@ static const Type *narrow(Checker *c, Node *n, const Type *t)
     return t;
 }
 
+/* For a bare name that is not known where no enum type is expected: the
+ * word of an enum visible here (or, unless exact_only, the closest one),
+ * written qualified, which works wherever the type is not known. False
+ * when there is none. */
+static bool suggest_enum_word(Checker *c, const char *name, bool exact_only)
+{
+    Names words = {0}, qualified = {0};
+    for (size_t m = 0; m <= c->mod->nimports; m++) {
+        const StrMap *names = m == 0 ? &c->mod->names : &c->mod->imports[m - 1]->names;
+        for (size_t i = 0; i < names->cap; i++) {
+            if (!names->keys || !names->keys[i])
+                continue;
+            const Symbol *sym = names->vals[i];
+            const EnumType *et = sym->kind == SYM_ENUM ? sym->decl->u.enum_decl.et : NULL;
+            for (size_t k = 0; et && k < et->nwords; k++) {
+                if (strcmp(et->words[k], name) == 0) {
+                    diag_hint(c->diags, "'%s' is a word of %s; where its type is not known, write %s.%s", name,
+                              et->name, et->name, name);
+                    return true;
+                }
+                names_add(&words, et->words[k]);
+                names_add(&qualified, rg_sprintf("%s.%s", et->name, et->words[k]));
+            }
+        }
+    }
+    const char *best = exact_only ? NULL : text_suggest(name, words.items, words.n);
+    for (size_t i = 0; best && i < words.n; i++)
+        if (words.items[i] == best) {
+            diag_hint(c->diags, "did you mean '%s'?", qualified.items[i]);
+            return true;
+        }
+    return false;
+}
+
 static const Type *check_name(Checker *c, Node *n, const Type *expected)
 {
     const char *name = n->u.name.name;
@@ -1163,8 +1330,12 @@ static const Type *check_name(Checker *c, Node *n, const Type *expected)
                 }
                 diag_hint(c->diags, "the words of %s are %s", e->enm->name, words.data ? words.data : "");
             }
-        } else {
-            suggest(c, name, visible_names(c, true));
+        } else if (!suggest_enum_word(c, name, true)) {
+            Names ns = visible_names(c, true);
+            if (text_suggest(name, ns.items, ns.n))
+                suggest(c, name, ns);
+            else
+                suggest_enum_word(c, name, false);
         }
         return err(n);
     }
@@ -1265,7 +1436,16 @@ static const Type *field_type(Checker *c, Node *n, const Type *base, Ident f)
         break;
     }
     diag_error(c->diags, f.span, "a value of type %s has no field '%s'", tname(base), fname);
-    if (base->kind == T_LIST || base->kind == T_SET)
+    static const char *const period_fields[] = {"start", "end"};
+    static const char *const date_fields[] = {"year", "month", "day"};
+    static const char *const duration_fields[] = {"months", "days"};
+    const char *best = base->kind == T_PERIOD     ? text_suggest(fname, period_fields, 2)
+                       : base->kind == T_DATE     ? text_suggest(fname, date_fields, 3)
+                       : base->kind == T_DURATION ? text_suggest(fname, duration_fields, 2)
+                                                  : NULL;
+    if (best)
+        diag_hint(c->diags, "did you mean '%s'?", best);
+    else if (base->kind == T_LIST || base->kind == T_SET)
         diag_hint(c->diags, "to take a field of every element, use map(xs, .%s)", fname);
     return NULL;
 }
@@ -1305,8 +1485,14 @@ static const Type *check_field(Checker *c, Node *n)
         if (!n->u.field.safe) {
             diag_error(c->diags, obj->span, "this may be none (its type is %s), so it has no field '%s' for sure",
                        tname(ot), f.name);
-            diag_hint(c->diags, "test it first (x != none and x.%s ...), or write ?.%s to get none when it is none",
-                      f.name, f.name);
+            const char *t = expr_text(c, obj);
+            if (t && path_key(obj))
+                diag_hint(c->diags, "test it first (%s != none and %s.%s ...), or write %s?.%s to get none when it is none",
+                          t, t, f.name, t, f.name);
+            else
+                diag_hint(c->diags, "test it first (x != none and x.%s ...), or write ?.%s to get none when it is none",
+                          f.name, f.name);
+            note_origin(c, obj);
             return err(n);
         }
         base = ot->elem;
@@ -1447,8 +1633,10 @@ static const Type *check_arith(Checker *c, Node *n)
         return err(n);
     if (type_is_optional(ta) || type_is_optional(tb)) {
         Node *o = type_is_optional(ta) ? a : b;
-        diag_error(c->diags, o->span, "this may be none, so it cannot be used in %s", op_text(op));
-        diag_hint(c->diags, "test it first (x != none and ...), or give a default with ??");
+        diag_error(c->diags, o->span, "`%s` cannot be used between %s and %s: %s may be none", op_text(op), tname(ta),
+                   tname(tb), operand_name(c, o, o == a));
+        hint_absence(c, o, true);
+        note_origin(c, o);
         return err(n);
     }
     TypeKind ka = ta->kind, kb = tb->kind;
@@ -1457,7 +1645,9 @@ static const Type *check_arith(Checker *c, Node *n)
             return set_type(n, &type_dec);
         if (op == OP_MOD) {
             if (ka != T_INT || kb != T_INT) {
-                diag_error(c->diags, n->span, "%% takes two integers");
+                diag_error(c->diags, n->span, "`%%` takes two integers, not %s and %s", tname(ta), tname(tb));
+                note_origin(c, a);
+                note_origin(c, b);
                 return err(n);
             }
             return set_type(n, &type_int);
@@ -1481,9 +1671,11 @@ static const Type *check_arith(Checker *c, Node *n)
         return set_type(n, &type_int);
     if ((op == OP_ADD || op == OP_SUB) && ka == T_DURATION && kb == T_DURATION)
         return set_type(n, &type_duration);
-    diag_error(c->diags, n->span, "%s cannot be used between %s and %s", op_text(op), tname(ta), tname(tb));
+    diag_error(c->diags, n->span, "`%s` cannot be used between %s and %s", op_text(op), tname(ta), tname(tb));
     if (ka == T_DATE && kb == T_INT)
         diag_hint(c->diags, "add a duration: date + %s days (or months, years)", "n");
+    note_origin(c, a);
+    note_origin(c, b);
     return err(n);
 }
 
@@ -1507,13 +1699,16 @@ static const Type *check_binary(Checker *c, Node *n)
     case OP_NE: {
         check_pair(c, a, b);
         if (!comparable(a->type, b->type)) {
-            diag_error(c->diags, n->span, "%s cannot compare %s with %s", op_text(op), tname(a->type), tname(b->type));
+            diag_error(c->diags, n->span, "`%s` cannot compare %s with %s", op_text(op), tname(a->type), tname(b->type));
+            note_origin(c, a);
+            note_origin(c, b);
             return err(n);
         }
         if ((a->kind == N_NONE && !type_is_optional(b->type) && !is_error(b->type)) ||
             (b->kind == N_NONE && !type_is_optional(a->type) && !is_error(a->type))) {
             Node *x = a->kind == N_NONE ? b : a;
             diag_error(c->diags, x->span, "this is never none (its type is %s)", tname(x->type));
+            note_origin(c, x);
             return err(n);
         }
         return set_type(n, &type_bool);
@@ -1525,14 +1720,24 @@ static const Type *check_binary(Checker *c, Node *n)
             return set_type(n, &type_bool);
         if (type_is_optional(ta) || type_is_optional(tb)) {
             Node *o = type_is_optional(ta) ? a : b;
-            diag_error(c->diags, o->span, "this may be none, so it cannot be compared with %s", op_text(op));
-            diag_hint(c->diags, "test it first (x != none and ...), or give a default with ??");
+            diag_error(c->diags, o->span, "`%s` cannot compare %s with %s: %s may be none", op_text(op), tname(ta),
+                       tname(tb), operand_name(c, o, o == a));
+            hint_absence(c, o, true);
+            note_origin(c, o);
             return err(n);
         }
         bool ok = (type_is_numeric(ta) && type_is_numeric(tb)) ||
                   (type_equal(ta, tb) && (type_is_ordered(ta) || ta->kind == T_ENUM));
+        if (!ok && type_equal(ta, tb)) {
+            diag_error(c->diags, n->span, "`%s` cannot order %s values", op_text(op), tname(ta));
+            diag_hint(c->diags, "numbers, texts, dates and enum words have an order; other values can only be "
+                                "compared with == and !=");
+            return err(n);
+        }
         if (!ok) {
-            diag_error(c->diags, n->span, "%s cannot order %s and %s", op_text(op), tname(ta), tname(tb));
+            diag_error(c->diags, n->span, "`%s` cannot compare %s with %s", op_text(op), tname(ta), tname(tb));
+            note_origin(c, a);
+            note_origin(c, b);
             return err(n);
         }
         return set_type(n, &type_bool);
@@ -1560,7 +1765,9 @@ static const Type *check_binary(Checker *c, Node *n)
         }
         const Type *ta = a->type && b->kind == N_LIST ? a->type : check_expr(c, a, e);
         if (!comparable(ta, e)) {
-            diag_error(c->diags, n->span, "%s cannot be looked for among %s", tname(ta), tname(tb));
+            diag_error(c->diags, n->span, "`%s` cannot look for %s among %s", op_text(op), tname(ta), tname(tb));
+            note_origin(c, a);
+            note_origin(c, b);
             return err(n);
         }
         return set_type(n, &type_bool);
@@ -1568,8 +1775,10 @@ static const Type *check_binary(Checker *c, Node *n)
     case OP_COALESCE: {
         const Type *ta = check_expr(c, a, NULL);
         if (is_error(ta) || !type_is_optional(ta)) {
-            if (!is_error(ta))
+            if (!is_error(ta)) {
                 diag_error(c->diags, a->span, "this is never none (its type is %s), so ?? is not needed", tname(ta));
+                note_origin(c, a);
+            }
             check_expr(c, b, is_error(ta) ? NULL : ta);
             return err(n);
         }
@@ -1580,6 +1789,8 @@ static const Type *check_binary(Checker *c, Node *n)
             if (ta->kind == T_NONE)
                 return set_type(n, tb);
             diag_error(c->diags, b->span, "the default after ?? must be %s, not %s", tname(want), tname(tb));
+            note_origin(c, a);
+            note_origin(c, b);
             return err(n);
         }
         return set_type(n, u);
@@ -1777,7 +1988,13 @@ static const Type *check_native(Checker *c, Node *n, int first)
     diag_hint(c->diags, "%s takes %s", name, takes.data);
     for (size_t i = 0; i < args->len; i++)
         if (type_is_optional(args->items[i]->type)) {
-            diag_hint(c->diags, "argument %zu may be none: test it first or give a default with ??", i + 1);
+            const char *t = expr_text(c, args->items[i]);
+            if (t && path_key(args->items[i]))
+                diag_hint(c->diags, "argument %zu may be none: test it first (%s != none and ...), or give a default (%s ?? ...)",
+                          i + 1, t, t);
+            else
+                diag_hint(c->diags, "argument %zu may be none: test it first or give a default with ??", i + 1);
+            note_origin(c, args->items[i]);
             break;
         }
     return err(n);
@@ -1919,7 +2136,9 @@ static const Type *check_construct(Checker *c, Node *n, Symbol *s)
         given[f] = a;
         const Type *want = rt->fields[f].type;
         check_expr(c, a->u.named.value, want);
-        expect_type(c, a->u.named.value, want, rg_sprintf("field %s", rt->fields[f].name));
+        if (expect_type(c, a->u.named.value, want, rg_sprintf("field %s", rt->fields[f].name)))
+            diag_note(c->diags, rt->fields[f].span, "field '%s' of %s is declared %s here", rt->fields[f].name,
+                      rt->name, tname(want));
         a->type = a->u.named.value->type;
     }
     RgBuf missing;
@@ -2075,10 +2294,12 @@ static const Type *check_call(Checker *c, Node *n)
             diag_error(c->diags, a->span, "%s() takes plain values as arguments", name);
             continue;
         }
-        const Type *want = i < params->len ? params->items[i]->u.param.type_ann->type : NULL;
+        Node *param = i < params->len ? params->items[i] : NULL;
+        const Type *want = param ? param->u.param.type_ann->type : NULL;
         check_expr(c, a, want);
-        if (want)
-            expect_type(c, a, want, rg_sprintf("argument %zu of %s()", i + 1, name));
+        if (want && expect_type(c, a, want, rg_sprintf("argument %zu of %s()", i + 1, name)))
+            diag_note(c->diags, param->u.param.type_ann->span, "parameter '%s' of %s() is declared %s here",
+                      param->u.param.name.name, name, tname(want));
     }
     return set_type(n, s->type ? s->type : &type_error);
 }
@@ -2169,6 +2390,8 @@ static const Type *check_if(Checker *c, Node *n, const Type *expected)
     const Type *u = unify(tt, te);
     if (!u) {
         diag_error(c->diags, n->span, "the two branches of if give different types: %s and %s", tname(tt), tname(te));
+        note_origin(c, n->u.cond.then);
+        note_origin(c, n->u.cond.els);
         return err(n);
     }
     return set_type(n, u);
@@ -2266,6 +2489,7 @@ static const Type *check_expr(Checker *c, Node *n, const Type *expected)
                 return err(n);
             if (!type_is_optional(t)) {
                 diag_error(c->diags, n->u.op.a->span, "this is never none (its type is %s), so ! is not needed", tname(t));
+                note_origin(c, n->u.op.a);
                 return err(n);
             }
             if (t->kind == T_NONE) {
@@ -2296,6 +2520,332 @@ static const Type *check_expr(Checker *c, Node *n, const Type *expected)
     default:
         diag_error(c->diags, n->span, "a %s is not an expression", node_kind_name(n->kind));
         return err(n);
+    }
+}
+
+/* ---------------------------------------------------------------- warnings
+ *
+ * A warning points at something that compiles and runs but is probably
+ * not what the author meant: a rule that can never fail, a let nobody
+ * uses, a table row that can never be chosen. Only policy files get them;
+ * the stdlib is not the author's to change.
+ */
+
+/* Adds a warning unless the module being checked is the stdlib; false
+ * when it did not (the caller then adds no hint or note). */
+static bool warn(Checker *c, Span span, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static bool warn(Checker *c, Span span, const char *fmt, ...)
+{
+    if (c->mod && c->mod->stdlib)
+        return false;
+    RgBuf b;
+    buf_init(&b);
+    va_list ap;
+    va_start(ap, fmt);
+    buf_vprintf(&b, fmt, ap);
+    va_end(ap);
+    diag_warning(c->diags, span, "%s", b.data);
+    return !c->diags->last_dropped;
+}
+
+/* Whether a and b are written alike, up to spacing, comments and
+ * parentheses. Names are compared by name: the two expressions are meant
+ * to be in one scope (the rows of a table, the sides of a comparison). */
+static bool same_shape(const Node *a, const Node *b)
+{
+    if (!a || !b)
+        return a == b;
+    if (a->kind != b->kind)
+        return false;
+    switch (a->kind) {
+    case N_INT: return a->u.i == b->u.i;
+    case N_DEC: return dec_cmp(a->u.dec, b->u.dec) == 0;
+    case N_TEXT: return a->u.text.n == b->u.text.n && memcmp(a->u.text.s, b->u.text.s, a->u.text.n) == 0;
+    case N_BOOL: return a->u.b == b->u.b;
+    case N_DATE: return a->u.date == b->u.date;
+    case N_NONE:
+    case N_IT: return true;
+    case N_NAME: return strcmp(a->u.name.name, b->u.name.name) == 0;
+    case N_ELEM_FIELD:
+    case N_FIELD:
+        return a->u.field.safe == b->u.field.safe && strcmp(a->u.field.field.name, b->u.field.field.name) == 0 &&
+               same_shape(a->u.field.obj, b->u.field.obj);
+    case N_INDEX: return same_shape(a->u.index.obj, b->u.index.obj) && same_shape(a->u.index.index, b->u.index.index);
+    case N_CALL:
+        if (strcmp(a->u.call.callee.name, b->u.call.callee.name) != 0 || a->u.call.args.len != b->u.call.args.len)
+            return false;
+        for (size_t i = 0; i < a->u.call.args.len; i++)
+            if (!same_shape(a->u.call.args.items[i], b->u.call.args.items[i]))
+                return false;
+        return true;
+    case N_INTERP:
+    case N_LIST:
+        if (a->u.list.len != b->u.list.len)
+            return false;
+        for (size_t i = 0; i < a->u.list.len; i++)
+            if (!same_shape(a->u.list.items[i], b->u.list.items[i]))
+                return false;
+        return true;
+    case N_LAMBDA:
+        if (!a->u.lambda.param.name || !b->u.lambda.param.name)
+            return a->u.lambda.param.name == b->u.lambda.param.name && same_shape(a->u.lambda.body, b->u.lambda.body);
+        return strcmp(a->u.lambda.param.name, b->u.lambda.param.name) == 0 &&
+               same_shape(a->u.lambda.body, b->u.lambda.body);
+    case N_NAMED_ARG:
+        return strcmp(a->u.named.name.name, b->u.named.name.name) == 0 && same_shape(a->u.named.value, b->u.named.value);
+    case N_UNARY:
+    case N_BINARY:
+        return a->u.op.op == b->u.op.op && same_shape(a->u.op.a, b->u.op.a) && same_shape(a->u.op.b, b->u.op.b);
+    case N_IF:
+        return same_shape(a->u.cond.cond, b->u.cond.cond) && same_shape(a->u.cond.then, b->u.cond.then) &&
+               same_shape(a->u.cond.els, b->u.cond.els);
+    case N_WHERE: return same_shape(a->u.where.list, b->u.where.list) && same_shape(a->u.where.pred, b->u.where.pred);
+    case N_DURATION: return a->u.dur.unit == b->u.dur.unit && same_shape(a->u.dur.amount, b->u.dur.amount);
+    case N_QUEUE_STATE: return a->u.qstate.which == b->u.qstate.which;
+    default: return false;
+    }
+}
+
+/* How deep folding follows constants into other constants; a cycle among
+ * them was reported, and must not loop here. */
+#define FOLD_MAX_DEPTH 32
+
+/* The Int value of n when it is made of integer literals, constants and
+ * + - * on them. */
+static bool fold_int(const Node *n, int64_t *v, int depth)
+{
+    if (depth > FOLD_MAX_DEPTH || !n->type || n->type->kind != T_INT)
+        return false;
+    int64_t x, y;
+    switch (n->kind) {
+    case N_INT:
+        *v = n->u.i;
+        return true;
+    case N_NAME: {
+        const Symbol *s = n->u.name.sym;
+        return s && s->kind == SYM_CONST && s->decl->kind == N_CONST && fold_int(s->decl->u.constant.value, v, depth + 1);
+    }
+    case N_UNARY:
+        if (n->u.op.op != OP_NEG || !fold_int(n->u.op.a, &x, depth + 1) || x == INT64_MIN)
+            return false;
+        *v = -x;
+        return true;
+    case N_BINARY:
+        if (!fold_int(n->u.op.a, &x, depth + 1) || !fold_int(n->u.op.b, &y, depth + 1))
+            return false;
+        switch (n->u.op.op) {
+        case OP_ADD: return !__builtin_add_overflow(x, y, v);
+        case OP_SUB: return !__builtin_sub_overflow(x, y, v);
+        case OP_MUL: return !__builtin_mul_overflow(x, y, v);
+        default: return false;
+        }
+    default:
+        return false;
+    }
+}
+
+/* count(...), length(...), abs(...), admitted and position: never below 0. */
+static bool never_negative(const Node *n)
+{
+    if (n->kind == N_NAME)
+        return n->u.name.sym && n->u.name.sym->kind == SYM_QSTATE;
+    if (n->kind != N_CALL || n->u.call.sym || !n->type || !type_is_numeric(n->type))
+        return false;
+    static const char *const names[] = {"count", "length", "abs", "admitted_with"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strcmp(n->u.call.callee.name, names[i]) == 0)
+            return true;
+    return false;
+}
+
+/* Why a condition folded to a constant, for the hint. */
+typedef enum FoldWhy { WHY_CONSTANTS, WHY_NEVER_NEGATIVE, WHY_SAME_SIDES } FoldWhy;
+
+static bool compare_ints(Op op, int64_t x, int64_t y)
+{
+    switch (op) {
+    case OP_EQ: return x == y;
+    case OP_NE: return x != y;
+    case OP_LT: return x < y;
+    case OP_LE: return x <= y;
+    case OP_GT: return x > y;
+    default: return x >= y;
+    }
+}
+
+/* The operator that says the same with its sides swapped: k < n is n > k. */
+static Op swapped(Op op)
+{
+    switch (op) {
+    case OP_LT: return OP_GT;
+    case OP_LE: return OP_GE;
+    case OP_GT: return OP_LT;
+    case OP_GE: return OP_LE;
+    default: return op;
+    }
+}
+
+static bool fold_bool(const Node *n, bool *v, FoldWhy *why, int depth);
+
+/* a op b when it is known without running: both sides constant Ints or
+ * Bools, a count compared with a constant it can never go below, or the
+ * same expression on both sides. */
+static bool fold_compare(Op op, const Node *a, const Node *b, bool *v, FoldWhy *why, int depth)
+{
+    int64_t x, y;
+    bool p, q;
+    if (fold_int(a, &x, depth) && fold_int(b, &y, depth)) {
+        *v = compare_ints(op, x, y);
+        return true;
+    }
+    if ((op == OP_EQ || op == OP_NE) && a->type && a->type->kind == T_BOOL && fold_bool(a, &p, why, depth) &&
+        fold_bool(b, &q, why, depth)) {
+        *v = (p == q) == (op == OP_EQ);
+        return true;
+    }
+    if (same_shape(a, b)) {
+        *why = WHY_SAME_SIDES;
+        *v = op == OP_EQ || op == OP_LE || op == OP_GE;
+        return true;
+    }
+    /* n op k with n >= 0: settled when k is below 0, or is 0 for >= and <. */
+    const Node *counted = never_negative(a) ? a : never_negative(b) ? b : NULL;
+    if (!counted || !fold_int(counted == a ? b : a, &y, depth))
+        return false;
+    if (counted == b)
+        op = swapped(op);
+    if (y < 0 || (y == 0 && (op == OP_GE || op == OP_LT))) {
+        *why = WHY_NEVER_NEGATIVE;
+        *v = op == OP_GE || op == OP_GT || op == OP_NE;
+        return true;
+    }
+    return false;
+}
+
+/* The value of the Bool condition n when it is known without running. */
+static bool fold_bool(const Node *n, bool *v, FoldWhy *why, int depth)
+{
+    if (depth > FOLD_MAX_DEPTH || !n->type || n->type->kind != T_BOOL)
+        return false;
+    bool x, y;
+    switch (n->kind) {
+    case N_BOOL:
+        *v = n->u.b;
+        return true;
+    case N_NAME: {
+        const Symbol *s = n->u.name.sym;
+        return s && s->kind == SYM_CONST && s->decl->kind == N_CONST &&
+               fold_bool(s->decl->u.constant.value, v, why, depth + 1);
+    }
+    case N_UNARY:
+        if (n->u.op.op != OP_NOT || !fold_bool(n->u.op.a, &x, why, depth + 1))
+            return false;
+        *v = !x;
+        return true;
+    case N_IF:
+        if (!fold_bool(n->u.cond.cond, &x, why, depth + 1))
+            return false;
+        return fold_bool(x ? n->u.cond.then : n->u.cond.els, v, why, depth + 1);
+    case N_BINARY: {
+        Op op = n->u.op.op;
+        if (op == OP_AND || op == OP_OR) {
+            /* One side settles it: false for and, true for or. */
+            bool settles = op == OP_OR;
+            bool kx = fold_bool(n->u.op.a, &x, why, depth + 1);
+            bool ky = fold_bool(n->u.op.b, &y, why, depth + 1);
+            if ((kx && x == settles) || (ky && y == settles)) {
+                *v = settles;
+                return true;
+            }
+            if (kx && ky) {
+                *v = !settles;
+                return true;
+            }
+            return false;
+        }
+        if (op == OP_EQ || op == OP_NE || op == OP_LT || op == OP_LE || op == OP_GT || op == OP_GE)
+            return fold_compare(op, n->u.op.a, n->u.op.b, v, why, depth + 1);
+        return false;
+    }
+    default:
+        return false;
+    }
+}
+
+/* True when cond is known to hold whatever the data (its type checked). */
+static bool always_true(const Node *cond, FoldWhy *why)
+{
+    bool v;
+    *why = WHY_CONSTANTS;
+    return fold_bool(cond, &v, why, 0) && v;
+}
+
+static const char *why_text(FoldWhy why)
+{
+    switch (why) {
+    case WHY_NEVER_NEGATIVE: return "count(), length() and abs() are never negative";
+    case WHY_SAME_SIDES: return "both sides of the comparison are the same";
+    default: return "the condition uses constants only";
+    }
+}
+
+static void warn_rule_cannot_fail(Checker *c, const Node *r)
+{
+    FoldWhy why;
+    if (!always_true(r->u.rule.cond, &why))
+        return;
+    const char *kind = r->u.rule.severity == SEV_MUST ? "must" : r->u.rule.severity == SEV_SHOULD ? "should" : "guard";
+    if (warn(c, r->u.rule.cond->span, "this `%s` rule can never fail: its condition is always true", kind))
+        diag_hint(c->diags, "%s; correct the condition, or remove the rule", why_text(why));
+}
+
+/* Lets of a body that nothing reads. A name starting with _ says that is
+ * meant. */
+static void warn_unused_lets(Checker *c, const NodeList *stmts)
+{
+    for (size_t i = 0; i < stmts->len; i++) {
+        const Node *s = stmts->items[i];
+        const Symbol *sym = s->kind == N_LET ? s->u.let.sym : NULL;
+        if (!sym || sym->used || sym->name[0] == '_')
+            continue;
+        if (warn(c, s->u.let.name.span, "'%s' is never used", sym->name))
+            diag_hint(c->diags, "remove the let, or start its name with _ (_%s) to keep it", sym->name);
+    }
+}
+
+/* Rows of a first-hit table that can never be chosen: after a row whose
+ * condition always holds, and a row with the same condition as an
+ * earlier one. Rows after an else row are an error of their own. */
+static void warn_unreachable_rows(Checker *c, const NodeList *rows)
+{
+    for (size_t i = 0; i < rows->len; i++) {
+        const Node *r = rows->items[i];
+        FoldWhy why;
+        if (!r->u.row.cond)
+            return;
+        if (is_error(r->u.row.cond->type))
+            continue;
+        if (always_true(r->u.row.cond, &why) && i + 1 < rows->len) {
+            const Node *next = rows->items[i + 1];
+            if (warn(c, next->span, "%s can never be chosen: the row before always holds",
+                     i + 2 < rows->len ? "this row and the ones after it" : "this row")) {
+                diag_hint(c->diags, "a table takes the first row that holds; correct the condition of the row "
+                                    "before, or remove the rows after it");
+                diag_note(c->diags, r->u.row.cond->span, "this condition is always true%s%s",
+                          why == WHY_CONSTANTS ? "" : ": ", why == WHY_CONSTANTS ? "" : why_text(why));
+            }
+            return;
+        }
+        for (size_t j = 0; j < i; j++) {
+            const Node *earlier = rows->items[j];
+            if (!same_shape(earlier->u.row.cond, r->u.row.cond))
+                continue;
+            if (warn(c, r->u.row.cond->span, "this row can never be chosen: an earlier row has the same condition")) {
+                diag_hint(c->diags, "a table takes the first row that holds; remove this row, or change its condition");
+                diag_note(c->diags, earlier->u.row.cond->span, "the same condition, in an earlier row");
+            }
+            break;
+        }
     }
 }
 
@@ -2416,6 +2966,10 @@ static void check_table(Checker *c, Node *t, Module *m)
     const char *hit = t->u.table.hit.name ? t->u.table.hit.name : "first";
     if (strcmp(hit, "first") && strcmp(hit, "unique") && strcmp(hit, "all")) {
         diag_error(c->diags, t->u.table.hit.span, "a table's hit policy is first, unique or all, not '%s'", hit);
+        static const char *const policies[] = {"first", "unique", "all"};
+        const char *best = text_suggest(hit, policies, 3);
+        if (best)
+            diag_hint(c->diags, "did you mean '%s'?", best);
         hit = "first";
     }
     bool has_else = false;
@@ -2423,8 +2977,10 @@ static void check_table(Checker *c, Node *t, Module *m)
     for (size_t i = 0; i < rows->len; i++) {
         Node *r = rows->items[i];
         if (!r->u.row.cond) {
-            if (i + 1 != rows->len)
+            if (i + 1 != rows->len) {
                 diag_error(c->diags, r->span, "the else row comes last: no row after it can be reached");
+                diag_hint(c->diags, "move the else row to the end of the table");
+            }
             if (strcmp(hit, "all") == 0)
                 diag_error(c->diags, r->span, "a table with hit policy all has no else row");
             has_else = true;
@@ -2435,6 +2991,8 @@ static void check_table(Checker *c, Node *t, Module *m)
         check_root(c, r->u.row.value, ret);
         expect_type(c, r->u.row.value, ret, "a row's value");
     }
+    if (strcmp(hit, "first") == 0)
+        warn_unreachable_rows(c, rows);
     const Type *result;
     if (strcmp(hit, "all") == 0)
         result = type_list(ret);
@@ -2465,6 +3023,7 @@ static void check_fn(Checker *c, Node *f, Module *m)
     PUSH(c->fn_stack, c->nfn_stack, c->fn_stack_cap, f);
     Saved sv = save(c);
     enter(c, m, f);
+    size_t errors = c->diags->errors;
     NodeList *params = &f->u.fn.params;
     for (size_t i = 0; i < params->len; i++) {
         Node *p = params->items[i];
@@ -2487,6 +3046,10 @@ static void check_fn(Checker *c, Node *f, Module *m)
         expect_type(c, f->u.fn.body, ret, rg_sprintf("the result of %s()", f->u.fn.name.name));
         t = ret;
     }
+    /* After an error a use may not have been seen (an unknown function's
+     * arguments are not checked), so an unused let would be a guess. */
+    if (c->diags->errors == errors)
+        warn_unused_lets(c, &f->u.fn.lets);
     f->u.fn.nslots = c->frame->next_slot;
     restore(c, sv);
     c->nfn_stack--;
@@ -2517,6 +3080,7 @@ static void check_rule(Checker *c, Node *r)
     }
     check_root(c, r->u.rule.cond, &type_bool);
     expect_type(c, r->u.rule.cond, &type_bool, "a rule's condition");
+    warn_rule_cannot_fail(c, r);
     check_root(c, r->u.rule.message, &type_text);
     expect_type(c, r->u.rule.message, &type_text, "a rule's message");
     if (each)
@@ -2556,8 +3120,11 @@ static void check_include(Checker *c, Node *s)
         diag_error(c->diags, name.span, "%s is not a decision or a queue", name.name);
         Names ns = {0};
         names_of_map(&ns, &c->mod->names, SYM_DECISION);
-        for (size_t i = 0; i < c->mod->nimports; i++)
+        names_of_map(&ns, &c->mod->names, SYM_QUEUE);
+        for (size_t i = 0; i < c->mod->nimports; i++) {
             names_of_map(&ns, &c->mod->imports[i]->names, SYM_DECISION);
+            names_of_map(&ns, &c->mod->imports[i]->names, SYM_QUEUE);
+        }
         suggest(c, name.name, ns);
         return;
     }
@@ -2652,6 +3219,7 @@ static void check_decision(Checker *c, Node *d)
     Saved sv = save(c);
     enter(c, d->u.decision.module, d);
     c->decision = d;
+    size_t errors = c->diags->errors;
 
     Node *over = d->u.decision.over;
     const Type *ot = check_root(c, over, NULL);
@@ -2735,6 +3303,8 @@ static void check_decision(Checker *c, Node *d)
         diag_error(c->diags, d->u.decision.name.span, "decision %s has no outcome", d->u.decision.name.name);
         diag_hint(c->diags, "add `outcome ja | nej` (the first word when every must-rule holds)");
     }
+    if (c->diags->errors == errors)
+        warn_unused_lets(c, body);
     d->u.decision.nslots = c->frame->next_slot;
     make_result_type(c, d);
     restore(c, sv);
@@ -2756,6 +3326,7 @@ static void check_queue(Checker *c, Node *q)
     q->u.queue.checking = true;
     Saved sv = save(c);
     enter(c, q->u.queue.module, q);
+    size_t errors = c->diags->errors;
     Node *over = q->u.queue.over;
     const Type *ot = check_root(c, over, NULL);
     const Type *e = elem_of(ot);
@@ -2792,6 +3363,8 @@ static void check_queue(Checker *c, Node *q)
             break;
         }
     }
+    if (c->diags->errors == errors)
+        warn_unused_lets(c, body);
     q->u.queue.nslots = c->frame->next_slot;
     restore(c, sv);
     q->u.queue.checking = false;
@@ -2806,6 +3379,7 @@ static void check_test(Checker *c, Node *t)
 {
     Saved sv = save(c);
     enter(c, t->u.test.module, t);
+    size_t errors = c->diags->errors;
     NodeList *body = &t->u.test.body;
     int expects = 0;
     for (size_t i = 0; i < body->len; i++) {
@@ -2851,8 +3425,10 @@ static void check_test(Checker *c, Node *t)
             break;
         }
     }
-    if (expects == 0)
-        diag_warning(c->diags, t->u.test.name_span, "this test expects nothing, so it cannot fail");
+    if (expects == 0 && warn(c, t->u.test.name_span, "this test expects nothing, so it cannot fail"))
+        diag_hint(c->diags, "state what must hold with expect, such as: expect r.outcome == ja");
+    if (c->diags->errors == errors)
+        warn_unused_lets(c, body);
     t->u.test.nslots = c->frame->next_slot;
     restore(c, sv);
     t->u.test.index = (int)c->out->ntests;

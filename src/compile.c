@@ -25,6 +25,7 @@
 #define MAX_CHUNK_BYTES (16u * 1024u * 1024u)
 /* Instructions with a one-byte count take at most this many values. */
 #define MAX_U8 255
+#define MAX_U16 65535
 /* Decisions including decisions that include decisions ... no policy
  * needs more than a few levels. */
 #define MAX_INCLUDE_DEPTH 32
@@ -58,6 +59,13 @@ typedef struct Compiler {
     uint32_t *guard_patches; /* jumps to patch to the end of the current include level */
     size_t nguard, guard_cap;
     bool coverage;
+    /* explaining: the rule whose condition is being emitted (-1: none, no
+     * tracing), its condition, and > 0 inside element lambdas */
+    bool explain;
+    int32_t trace_rule;
+    const Node *trace_cond;
+    int no_trace;
+    size_t trace_cap;
     size_t chunks_cap;
     /* constants */
     size_t consts_cap;
@@ -526,11 +534,65 @@ static Span span_enter(Compiler *C, const Node *n)
     return saved;
 }
 
-/* Runs the body of an element lambda whose element is on top of the stack. */
+/* Runs the body of an element lambda whose element is on top of the stack.
+ * Its parts are not traced: they run once per element. */
 static void emit_lambda_body(Compiler *C, const Node *lam)
 {
     op_u8(C, BC_STORE, slot_of(C, lam->u.lambda.sym));
+    C->no_trace++;
     emit(C, lam->u.lambda.body);
+    C->no_trace--;
+}
+
+/* A new trace point; its number is TRACE's operand. */
+static uint32_t trace_point(Compiler *C, const Node *n, TraceKind kind, int32_t rule, int32_t queue)
+{
+    Program *p = C->prog;
+    if (p->ntrace_points == C->trace_cap) {
+        size_t cap = C->trace_cap ? C->trace_cap * 2 : 64;
+        TracePoint *t = rg_alloc(cap * sizeof *t);
+        if (p->ntrace_points)
+            memcpy(t, p->trace_points, p->ntrace_points * sizeof *t);
+        p->trace_points = t;
+        C->trace_cap = cap;
+    }
+    if (p->ntrace_points > MAX_U16) {
+        if (!C->failed)
+            cerror(C, n->span, "the policy is too large to explain (more than %s traced values)", "65535");
+        return 0;
+    }
+    p->trace_points[p->ntrace_points] = (TracePoint){n, rule, queue, kind};
+    return p->ntrace_points++;
+}
+
+/* The parts of a condition worth showing: values read or computed, not
+ * literals, and not `and`/`or` (their operands are shown). */
+static bool traceable(const Node *n)
+{
+    switch (n->kind) {
+    case N_NAME:
+        return n->u.name.sym && (n->u.name.sym->kind == SYM_LOCAL || n->u.name.sym->kind == SYM_CONST ||
+                                 n->u.name.sym->kind == SYM_TODAY || n->u.name.sym->kind == SYM_QSTATE);
+    case N_FIELD: case N_INDEX: case N_CALL: case N_IF: case N_WHERE: case N_QUEUE_STATE:
+        return true;
+    case N_UNARY:
+        return true;
+    case N_BINARY:
+        return n->u.op.op != OP_AND && n->u.op.op != OP_OR;
+    default:
+        return false;
+    }
+}
+
+/* After n's value is on the stack: note it when explaining a condition. */
+static void emit_trace(Compiler *C, const Node *n)
+{
+    if (C->trace_rule < 0 || C->no_trace)
+        return;
+    bool whole = n == C->trace_cond;
+    if (!whole && !traceable(n))
+        return;
+    op_u16(C, BC_TRACE, trace_point(C, n, whole ? TRACE_COND : TRACE_EXPR, C->trace_rule, -1));
 }
 
 /* Does n read the element bound by sym? */
@@ -1038,6 +1100,10 @@ static void emit(Compiler *C, const Node *n)
     Value v;
     if (n->kind != N_LIST && n->kind != N_TEXT && fold(C, n, &v)) {
         push_const(C, v);
+        /* A named constant is worth showing; a literal is its own value. */
+        bool named = n->kind == N_NAME && n->u.name.sym && n->u.name.sym->kind == SYM_CONST;
+        if (named || n == C->trace_cond)
+            emit_trace(C, n);
         C->cur_span = saved;
         return;
     }
@@ -1173,6 +1239,7 @@ static void emit(Compiler *C, const Node *n)
         op(C, BC_NONE);
         break;
     }
+    emit_trace(C, n);
     C->cur_span = saved;
 }
 
@@ -1335,6 +1402,18 @@ static void add_rule(Compiler *C, uint32_t rule)
     d->rules = r;
 }
 
+/* A rule's condition, traced part by part when explaining. */
+static void emit_condition(Compiler *C, const Node *r)
+{
+    if (C->explain) {
+        C->trace_rule = r->u.rule.index;
+        C->trace_cond = r->u.rule.cond;
+    }
+    emit(C, r->u.rule.cond);
+    C->trace_rule = -1;
+    C->trace_cond = NULL;
+}
+
 static void compile_rule(Compiler *C, const Node *r)
 {
     Span saved = span_enter(C, r);
@@ -1346,8 +1425,10 @@ static void compile_rule(Compiler *C, const Node *r)
         op_u8(C, BC_ITER_INIT, it);
         uint32_t loop = here(C);
         uint32_t done = iter(C, it);
+        if (C->explain)
+            op_u16(C, BC_TRACE, trace_point(C, r, TRACE_EACH, (int32_t)rule, -1));
         op_u8(C, BC_STORE, slot_of(C, r->u.rule.each_sym));
-        emit(C, r->u.rule.cond);
+        emit_condition(C, r);
         uint32_t ok = jump_if(C, true);
         emit(C, r->u.rule.message);
         op_u16(C, BC_FAIL, rule);
@@ -1358,7 +1439,7 @@ static void compile_rule(Compiler *C, const Node *r)
         jump_back(C, BC_JUMP, loop);
         patch(C, done);
     } else {
-        emit(C, r->u.rule.cond);
+        emit_condition(C, r);
         uint32_t ok = jump_if(C, true);
         emit(C, r->u.rule.message);
         op_u16(C, BC_FAIL, rule);
@@ -1395,6 +1476,8 @@ static void compile_body(Compiler *C, const NodeList *body)
         switch (s->kind) {
         case N_LET:
             emit_as(C, s->u.let.value, s->u.let.sym->type);
+            if (C->explain)
+                op_u16(C, BC_TRACE, trace_point(C, s, TRACE_LET, -1, -1));
             op_u8(C, BC_STORE, slot_of(C, s->u.let.sym));
             break;
         case N_RULE:
@@ -1404,6 +1487,8 @@ static void compile_body(Compiler *C, const NodeList *body)
             const Node *t = s->u.include.target;
             if (t->kind == N_QUEUE) {
                 emit_as(C, s->u.include.arg, t->u.queue.subject_sym->type);
+                if (C->explain)
+                    op_u16(C, BC_TRACE, trace_point(C, s, TRACE_QUEUE, -1, t->u.queue.index));
                 op_u16(C, BC_QUEUE_REPLAY, (uint32_t)t->u.queue.index);
                 break;
             }
@@ -1558,6 +1643,9 @@ static void compile_queue(Compiler *C, const Node *q, QueueInfo *info)
     info->name = q->u.queue.name.name;
     info->span = q->u.queue.name.span;
     info->subject_slot = (uint8_t)q->u.queue.subject_sym->slot;
+    info->by = q->u.queue.by;
+    info->order = (const Node *const *)q->u.queue.order.items;
+    info->norder = (uint32_t)q->u.queue.order.len;
     info->over_chunk = queue_expr_chunk(C, q, q->u.queue.over, "elements");
 
     /* [partition, key 1, key 2, ...] of an element */
@@ -1658,9 +1746,11 @@ static void compile_test(Compiler *C, const Node *t, TestInfo *info)
                 /* "x is 3; y is 4", leaving out sides that are literals. */
                 const Node *sides[2] = {cond->u.op.a, cond->u.op.b};
                 int temps[2] = {ta, tb}, parts = 0;
+                bool folds[2];
                 for (int k = 0; k < 2; k++) {
                     Value lit;
-                    if (fold(C, sides[k], &lit) && (sides[k]->kind != N_NAME || !sides[k]->u.name.sym))
+                    folds[k] = fold(C, sides[k], &lit);
+                    if (folds[k] && (sides[k]->kind != N_NAME || !sides[k]->u.name.sym))
                         continue;
                     const Node *x = sides[k];
                     push_const(C, val_cstr(rg_sprintf("%s%s is ", parts ? "; " : "", format_flat(p->files, x))));
@@ -1674,6 +1764,17 @@ static void compile_test(Compiler *C, const Node *t, TestInfo *info)
                 }
                 op_u8(C, BC_RENDER, parts);
                 adjust(C, parts, 1);
+                /* An == hands both sides to the report, which shows how
+                 * they differ. Tests write `actual == expected`; a side
+                 * made of literals and constants is the expected one. */
+                if (cond->u.op.op == OP_EQ) {
+                    int expected = folds[0] && !folds[1] ? ta : tb;
+                    op_u8(C, BC_LOAD, expected);
+                    op_u8(C, BC_LOAD, expected == ta ? tb : ta);
+                } else {
+                    op(C, BC_NONE);
+                    op(C, BC_NONE);
+                }
                 op_u16(C, BC_EXPECT_FAIL, idx);
                 patch(C, ok);
                 C->next_slot = first_free;
@@ -1681,6 +1782,8 @@ static void compile_test(Compiler *C, const Node *t, TestInfo *info)
                 emit(C, cond);
                 uint32_t ok = jump_if(C, true);
                 push_const(C, val_cstr("it is false"));
+                op(C, BC_NONE);
+                op(C, BC_NONE);
                 op_u16(C, BC_EXPECT_FAIL, idx);
                 patch(C, ok);
             }
@@ -1694,15 +1797,18 @@ static void compile_test(Compiler *C, const Node *t, TestInfo *info)
     info->chunk = chunk_end(C, rg_sprintf("test \"%s\"", info->name), 0);
 }
 
-Program *compile_program(const Checked *checked, DiagList *diags, bool coverage)
+Program *compile_program(const Checked *checked, DiagList *diags, unsigned flags)
 {
     Compiler *C = rg_alloc(sizeof *C);
     C->checked = checked;
     C->diags = diags;
     Program *p = rg_alloc(sizeof *p);
     C->prog = p;
-    C->coverage = coverage;
-    p->coverage = coverage;
+    C->coverage = (flags & COMPILE_COVERAGE) != 0;
+    C->explain = (flags & COMPILE_EXPLAIN) != 0;
+    C->trace_rule = -1;
+    p->coverage = C->coverage;
+    p->explain = C->explain;
     p->files = checked->files;
     p->records = (const RecordType **)checked->records;
     p->nrecords = (uint32_t)checked->nrecords;
@@ -1720,6 +1826,7 @@ Program *compile_program(const Checked *checked, DiagList *diags, bool coverage)
         ri->ref = r->u.rule.ref.name;
         ri->severity = r->u.rule.severity;
         ri->span = r->span;
+        ri->node = r;
     }
     for (size_t i = 0; i < checked->nfns; i++)
         compile_fn(C, checked->fns[i]);
@@ -1754,6 +1861,9 @@ Program *compile_program(const Checked *checked, DiagList *diags, bool coverage)
         compile_test(C, checked->tests[i], &p->tests[p->ntests++]);
     if (C->failed)
         return NULL;
+    p->const_decls = C->const_nodes;
+    p->const_values = C->const_values;
+    p->nconst_decls = (uint32_t)C->nconst_nodes;
     return p;
 }
 

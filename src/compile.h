@@ -13,9 +13,12 @@
 #include "check.h"
 #include "program.h"
 
-/* With coverage, every rule that holds also executes a PASS instruction,
- * so the VM can count rules seen passing (regel test); batch runs compile
- * without and pay nothing for it. */
-Program *compile_program(const Checked *checked, DiagList *diags, bool coverage);
+/* With COMPILE_COVERAGE, every rule that holds also executes a PASS
+ * instruction, so the VM can count rules seen passing (regel test). With
+ * COMPILE_EXPLAIN, rules note the values of their conditions' parts and
+ * lets their values in TRACE instructions (regel explain). Batch runs
+ * compile with neither and pay nothing for them. */
+enum { COMPILE_COVERAGE = 1, COMPILE_EXPLAIN = 2 };
+Program *compile_program(const Checked *checked, DiagList *diags, unsigned flags);
 
 #endif

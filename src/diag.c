@@ -87,11 +87,16 @@ DiagList *diags_new(const SourceSet *sources)
 
 static void add(DiagList *d, DiagLevel level, Span span, const char *fmt, va_list ap)
 {
-    if (level == DIAG_ERROR)
+    size_t kept;
+    if (level == DIAG_ERROR) {
+        kept = d->errors - d->dropped_errors;
         d->errors++;
-    else
+    } else {
+        kept = d->warnings - (d->dropped - d->dropped_errors);
         d->warnings++;
-    if (d->count >= DIAG_MAX_KEPT) {
+    }
+    d->last_dropped = kept >= DIAG_MAX_KEPT;
+    if (d->last_dropped) {
         d->dropped++;
         if (level == DIAG_ERROR)
             d->dropped_errors++;
@@ -113,6 +118,8 @@ static void add(DiagList *d, DiagLevel level, Span span, const char *fmt, va_lis
     g->span = span;
     g->message = buf_dup(&b);
     g->hint = NULL;
+    g->notes = NULL;
+    g->nnotes = 0;
 }
 
 void diag_error(DiagList *d, Span span, const char *fmt, ...)
@@ -133,7 +140,7 @@ void diag_warning(DiagList *d, Span span, const char *fmt, ...)
 
 void diag_hint(DiagList *d, const char *fmt, ...)
 {
-    if (d->count == 0 || d->dropped)
+    if (d->count == 0 || d->last_dropped)
         return;
     RgBuf b;
     buf_init(&b);
@@ -142,6 +149,31 @@ void diag_hint(DiagList *d, const char *fmt, ...)
     buf_vprintf(&b, fmt, ap);
     va_end(ap);
     d->items[d->count - 1].hint = buf_dup(&b);
+}
+
+void diag_note(DiagList *d, Span span, const char *fmt, ...)
+{
+    if (d->count == 0 || d->last_dropped || span.file == 0)
+        return;
+    Diagnostic *g = &d->items[d->count - 1];
+    for (size_t i = 0; i < g->nnotes; i++)
+        if (g->notes[i].span.file == span.file && g->notes[i].span.start == span.start &&
+            g->notes[i].span.end == span.end)
+            return;
+    RgBuf b;
+    buf_init(&b);
+    va_list ap;
+    va_start(ap, fmt);
+    buf_vprintf(&b, fmt, ap);
+    va_end(ap);
+    /* Notes are few (one per operand at most), so the array grows by one. */
+    DiagNote *notes = rg_alloc((g->nnotes + 1) * sizeof *notes);
+    if (g->nnotes)
+        memcpy(notes, g->notes, g->nnotes * sizeof *notes);
+    notes[g->nnotes].span = span;
+    notes[g->nnotes].message = buf_dup(&b);
+    g->notes = notes;
+    g->nnotes++;
 }
 
 void diags_sort(DiagList *d)
@@ -183,38 +215,36 @@ static int digits(long n)
     return k;
 }
 
-void diag_render(const DiagList *d, const Diagnostic *g, RgBuf *out)
+/* The source line a span starts on, if it can be echoed: a line that is
+ * not valid UTF-8 (reported by the scanner) or absurdly long is not, the
+ * location already says where. */
+static bool echo_line(const SourceFile *f, Span span, size_t *li, const char **ls, size_t *line_len)
 {
-    const char *level = g->level == DIAG_ERROR ? "error" : "warning";
-    const SourceFile *f = sources_get(d->sources, g->span.file);
-    if (!f) {
-        buf_printf(out, "%s: %s\n", level, g->message);
-        if (g->hint)
-            buf_printf(out, "  = hint: %s\n", g->hint);
-        return;
-    }
-    long line, col;
-    sources_position(d->sources, g->span.file, g->span.start, &line, &col);
-    buf_printf(out, "%s:%ld:%ld: %s: %s\n", f->path, line, col, level, g->message);
-
-    uint32_t start = g->span.start > f->len ? (uint32_t)f->len : g->span.start;
-    size_t li = line_index(f, start);
-    const char *ls = f->text + f->line_starts[li];
-    const char *le = ls;
+    uint32_t start = span.start > f->len ? (uint32_t)f->len : span.start;
+    *li = line_index(f, start);
+    *ls = f->text + f->line_starts[*li];
+    const char *le = *ls;
     const char *end = f->text + f->len;
     while (le < end && *le != '\n')
         le++;
-    size_t line_len = (size_t)(le - ls);
-    if (line_len && ls[line_len - 1] == '\r')
-        line_len--;
-    /* A line that is not valid UTF-8 (reported by the scanner) or absurdly
-     * long is not echoed: the location already says where. */
-    if (line_len > 400 || !text_valid_utf8(ls, line_len, NULL)) {
-        if (g->hint)
-            buf_printf(out, "  = hint: %s\n", g->hint);
+    *line_len = (size_t)(le - *ls);
+    if (*line_len && (*ls)[*line_len - 1] == '\r')
+        (*line_len)--;
+    return *line_len <= 400 && text_valid_utf8(*ls, *line_len, NULL);
+}
+
+/* "path:line:col: level: message", the source line and the underline, with
+ * a gutter w digits wide. */
+static void render_located(const DiagList *d, const SourceFile *f, Span span, const char *level, const char *message,
+                           int w, RgBuf *out)
+{
+    long line, col;
+    sources_position(d->sources, span.file, span.start, &line, &col);
+    buf_printf(out, "%s:%ld:%ld: %s: %s\n", f->path, line, col, level, message);
+    size_t li, line_len;
+    const char *ls;
+    if (!echo_line(f, span, &li, &ls, &line_len))
         return;
-    }
-    int w = digits(line);
     buf_printf(out, " %*ld | ", w, line);
     for (size_t i = 0; i < line_len; i++) {
         unsigned char ch = (unsigned char)ls[i];
@@ -230,9 +260,10 @@ void diag_render(const DiagList *d, const Diagnostic *g, RgBuf *out)
     }
     buf_addc(out, '\n');
     buf_printf(out, " %*s | ", w, "");
+    uint32_t start = span.start > f->len ? (uint32_t)f->len : span.start;
     long from = col;
     uint32_t line_end = f->line_starts[li] + (uint32_t)line_len;
-    uint32_t span_end = g->span.end > line_end ? line_end : g->span.end;
+    uint32_t span_end = span.end > line_end ? line_end : span.end;
     if (span_end < start)
         span_end = start;
     long to = (long)text_column(ls, span_end - f->line_starts[li]);
@@ -243,8 +274,42 @@ void diag_render(const DiagList *d, const Diagnostic *g, RgBuf *out)
     for (long c = from; c < to; c++)
         buf_addc(out, '^');
     buf_addc(out, '\n');
-    if (g->hint)
-        buf_printf(out, " %*s = hint: %s\n", w, "", g->hint);
+}
+
+/* Digits of the line number a span starts on, 1 without a file. */
+static int gutter(const DiagList *d, Span span)
+{
+    long line, col;
+    sources_position(d->sources, span.file, span.start, &line, &col);
+    return digits(line);
+}
+
+void diag_render(const DiagList *d, const Diagnostic *g, RgBuf *out)
+{
+    const char *level = g->level == DIAG_ERROR ? "error" : "warning";
+    int w = gutter(d, g->span);
+    for (size_t i = 0; i < g->nnotes; i++)
+        if (gutter(d, g->notes[i].span) > w)
+            w = gutter(d, g->notes[i].span);
+    const SourceFile *f = sources_get(d->sources, g->span.file);
+    if (f) {
+        render_located(d, f, g->span, level, g->message, w, out);
+        size_t li, line_len;
+        const char *ls;
+        if (g->hint && echo_line(f, g->span, &li, &ls, &line_len))
+            buf_printf(out, " %*s = hint: %s\n", w, "", g->hint);
+        else if (g->hint)
+            buf_printf(out, "  = hint: %s\n", g->hint);
+    } else {
+        buf_printf(out, "%s: %s\n", level, g->message);
+        if (g->hint)
+            buf_printf(out, "  = hint: %s\n", g->hint);
+    }
+    for (size_t i = 0; i < g->nnotes; i++) {
+        const SourceFile *nf = sources_get(d->sources, g->notes[i].span.file);
+        if (nf)
+            render_located(d, nf, g->notes[i].span, "note", g->notes[i].message, w, out);
+    }
 }
 
 Span span_join(Span a, Span b)

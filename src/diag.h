@@ -44,17 +44,30 @@ const SourceFile *sources_get(const SourceSet *set, uint32_t file);
 /* 1-based line and column (column counted in code points). */
 void sources_position(const SourceSet *set, uint32_t file, uint32_t offset, long *line, long *col);
 
+/* An error stops the compilation; a warning does not (the policy still
+ * compiles and runs), it only points at something that is probably not
+ * what the author meant. */
 typedef enum DiagLevel { DIAG_ERROR, DIAG_WARNING } DiagLevel;
+
+/* A secondary location that explains the main one: where a type named in
+ * the message was declared, or the earlier table row that hides this one. */
+typedef struct DiagNote {
+    Span span;
+    const char *message; /* "field 'listade' of Vardcentral is declared Int here" */
+} DiagNote;
 
 typedef struct Diagnostic {
     DiagLevel level;
     Span span;
     const char *message;
     const char *hint; /* NULL or a short suggestion, e.g. "did you mean 'listade'?" */
+    DiagNote *notes;  /* in the order they were attached */
+    size_t nnotes;
 } Diagnostic;
 
 /* Beyond this many errors the rest are counted, not kept: a run over a
- * broken 10,000-line file should not print a novel. */
+ * broken 10,000-line file should not print a novel. Warnings have a limit
+ * of their own, so that many of them never crowd out an error. */
 #define DIAG_MAX_KEPT 100
 
 typedef struct DiagList {
@@ -63,6 +76,7 @@ typedef struct DiagList {
     size_t errors, warnings;   /* all found, kept or not */
     size_t dropped;            /* found but not kept */
     size_t dropped_errors;
+    bool last_dropped;         /* the one added last was not kept: hints and notes go nowhere */
     const SourceSet *sources;
 } DiagList;
 
@@ -71,15 +85,23 @@ void diag_error(DiagList *d, Span span, const char *fmt, ...) __attribute__((for
 void diag_warning(DiagList *d, Span span, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Attaches a hint to the diagnostic added last. */
 void diag_hint(DiagList *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Attaches a secondary location to the diagnostic added last. A span
+ * without a file, or one equal to a note attached already, is left out. */
+void diag_note(DiagList *d, Span span, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Sorts by file and position, keeping the order of equal positions. */
 void diags_sort(DiagList *d);
 
-/* The printed form:
+/* The printed form: the location, the level and the message, the source
+ * line with the marked text underlined, the hint, then each note with its
+ * own location and source line (the gutters of all of them as wide as the
+ * widest line number):
  *
- *   path:12:9: error: unknown field 'listade_invanare' of Vardcentral
- *      12 |   must B1 vc.listade_invanare >= 1500
- *         |              ^^^^^^^^^^^^^^^^
- *         = hint: did you mean 'listade'?
+ *   path:12:13: error: `>=` cannot compare Int with Text
+ *    12 |     must B1 vc.listade >= "6000" else "..."
+ *       |             ^^^^^^^^^^^^^^^^^^^^
+ *   path:4:5: note: field 'listade' of Vardcentral is declared Int here
+ *     4 |     listade: Int from "Listade invånare"
+ *       |     ^^^^^^^
  *
  * A span that covers several lines is underlined to the end of its first. */
 void diag_render(const DiagList *d, const Diagnostic *g, RgBuf *out);

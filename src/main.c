@@ -18,7 +18,9 @@ static const char usage_text[] =
     "usage: regel <command> [arguments]\n"
     "\n"
     "commands:\n"
-    "  check POLICY...             check policy files or folders and report every problem\n"
+    "  check POLICY... [--format text|json]\n"
+    "                              check policy files or folders and report every problem\n"
+    "                              (errors and warnings; json: one object per line on stdout)\n"
     "  run POLICY... --data DIR    run the decisions over the exports in DIR\n"
     "      [--decision NAME]...    only these decisions\n"
     "      [--today YYYY-MM-DD]    the date rules see as today (default: the machine's date)\n"
@@ -26,17 +28,30 @@ static const char usage_text[] =
     "      [--on-error fail|skip]  what an invalid record does (default: as the policy says, else fail)\n"
     "      [--max-steps N] [--max-memory BYTES] [--max-depth N]  limits per decision\n"
     "      [-o FILE]               write the decisions to FILE instead of standard output\n"
-    "  test POLICY... [--today YYYY-MM-DD] [--coverage]\n"
-    "                              run the policies' test blocks and report rule coverage\n"
+    "      [--explain [--id KEY]]  explain every line (or the line with id KEY) instead\n"
+    "  explain POLICY... --data DIR --decision NAME --id KEY [--format text|json]\n"
+    "                              why the line KEY of decision NAME came out as it did:\n"
+    "                              each rule, the values it saw, what would make it hold\n"
+    "  diff OLD... -- NEW... --data DIR [--decision NAME]... [--today D] [--format text|json]\n"
+    "                              run two versions of a policy over the same exports and\n"
+    "                              show every line whose outcome or reasons change, grouped\n"
+    "                              by the change, with what changed in the rules; exits 1\n"
+    "                              when some line changes\n"
+    "  test POLICY...              run the policies' test blocks and report rule coverage\n"
+    "      [--today YYYY-MM-DD]    today, unless a test gives it\n"
+    "      [--coverage]            list every rule's coverage, not only the gaps\n"
+    "      [--filter TEXT]...      only the tests whose name contains TEXT (any case)\n"
+    "      [--min-coverage PERCENT]  exit 8 unless PERCENT % of the rules are seen both ways\n"
     "  fmt POLICY... [--check]     lay policy files out in the canonical layout, in place;\n"
     "                              --check changes nothing, shows what would change and\n"
     "                              exits 1 if a file is not formatted; '-' formats standard input\n"
     "  disasm POLICY... [--decision NAME]   show the compiled bytecode\n"
     "  version                     print the version\n"
     "\n"
-    "exit status: 0 ok, 1 tests failed (fmt --check: a file is not formatted),\n"
+    "exit status: 0 ok, 1 tests failed (fmt --check: a file is not formatted; diff: a line changed),\n"
     "             2 usage, 3 policy errors, 4 data errors, 5 a decision failed with an error,\n"
-    "             6 output could not be written, 7 out of memory\n";
+    "             6 output could not be written, 7 out of memory,\n"
+    "             8 tests passed but rule coverage is below --min-coverage\n";
 
 static int usage_error(const char *fmt, const char *arg)
 {
@@ -61,10 +76,10 @@ static void print_report(void *ctx, const char *line)
     fprintf(stderr, "%s\n", line);
 }
 
-static regel_status compile(char **paths, int n, regel_program **p)
+static regel_status compile(char **paths, int n, unsigned flags, regel_program **p)
 {
     unsigned long errors = 0;
-    regel_status st = regel_compile_files((const char *const *)paths, (size_t)n, print_diag, &errors, p);
+    regel_status st = regel_compile_files_with((const char *const *)paths, (size_t)n, flags, print_diag, &errors, p);
     if (st == REGEL_ERR_POLICY && errors)
         fprintf(stderr, "%lu error%s\n", errors, errors == 1 ? "" : "s");
     else if (st == REGEL_ERR_NOMEM)
@@ -72,14 +87,159 @@ static regel_status compile(char **paths, int n, regel_program **p)
     return st;
 }
 
+/* What `regel check` counts, and how it shows each diagnostic: as text on
+ * standard error, or as one JSON object per line on standard output. */
+typedef struct CheckOutput {
+    bool json;
+    unsigned long errors, warnings;
+} CheckOutput;
+
+/* Length of the valid UTF-8 sequence at s, or 0 (overlong forms,
+ * surrogates and code points past U+10FFFF are not valid). */
+static size_t utf8_length(const unsigned char *s)
+{
+    size_t n = s[0] < 0x80                   ? 1
+               : s[0] >= 0xc2 && s[0] < 0xe0 ? 2
+               : s[0] >= 0xe0 && s[0] < 0xf0 ? 3
+               : s[0] >= 0xf0 && s[0] < 0xf5 ? 4
+                                             : 0;
+    for (size_t i = 1; i < n; i++)
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+    if ((n == 3 && s[0] == 0xe0 && s[1] < 0xa0) || (n == 3 && s[0] == 0xed && s[1] >= 0xa0) ||
+        (n == 4 && s[0] == 0xf0 && s[1] < 0x90) || (n == 4 && s[0] == 0xf4 && s[1] >= 0x90))
+        return 0;
+    return n;
+}
+
+/* s as a JSON string, or null. A byte that is not UTF-8 (a file name may
+ * hold any) becomes U+FFFD, so that every line is valid JSON. */
+static void print_json_string(const char *s)
+{
+    if (!s) {
+        fputs("null", stdout);
+        return;
+    }
+    putchar('"');
+    for (const unsigned char *p = (const unsigned char *)s; *p;) {
+        size_t n = utf8_length(p);
+        if (n == 0) {
+            fputs("\\ufffd", stdout);
+            p++;
+        } else if (*p == '"' || *p == '\\') {
+            printf("\\%c", *p++);
+        } else if (*p == '\n') {
+            fputs("\\n", stdout);
+            p++;
+        } else if (*p == '\t') {
+            fputs("\\t", stdout);
+            p++;
+        } else if (*p < 0x20) {
+            printf("\\u%04x", *p++);
+        } else {
+            fwrite(p, 1, n, stdout);
+            p += n;
+        }
+    }
+    putchar('"');
+}
+
+/* "file", "line", "column", "end_line", "end_column" of a location; all
+ * null when it is in no file. */
+static void print_json_location(const char *file, long line, long column, long end_line, long end_column)
+{
+    fputs("\"file\":", stdout);
+    print_json_string(file);
+    if (file)
+        printf(",\"line\":%ld,\"column\":%ld,\"end_line\":%ld,\"end_column\":%ld", line, column, end_line,
+               end_column);
+    else
+        fputs(",\"line\":null,\"column\":null,\"end_line\":null,\"end_column\":null", stdout);
+}
+
+static void print_check_diag(void *ctx, const regel_diagnostic *d)
+{
+    CheckOutput *o = ctx;
+    if (d->level == REGEL_LEVEL_ERROR)
+        o->errors++;
+    else if (d->level == REGEL_LEVEL_WARNING)
+        o->warnings++;
+    o->errors += d->errors_left_out;
+    o->warnings += d->warnings_left_out;
+    if (!o->json) {
+        fputs(d->text, stderr);
+        return;
+    }
+    static const char *const levels[] = {"error", "warning", "note"};
+    printf("{\"level\":\"%s\",", levels[d->level]);
+    print_json_location(d->file, d->line, d->column, d->end_line, d->end_column);
+    fputs(",\"message\":", stdout);
+    print_json_string(d->message);
+    fputs(",\"hint\":", stdout);
+    print_json_string(d->hint);
+    fputs(",\"related\":[", stdout);
+    for (size_t i = 0; i < d->nrelated; i++) {
+        const regel_related *r = &d->related[i];
+        fputs(i ? ",{" : "{", stdout);
+        print_json_location(r->file, r->line, r->column, r->end_line, r->end_column);
+        fputs(",\"message\":", stdout);
+        print_json_string(r->message);
+        putchar('}');
+    }
+    putchar(']');
+    if (d->level == REGEL_LEVEL_NOTE)
+        printf(",\"errors_left_out\":%lu,\"warnings_left_out\":%lu", d->errors_left_out, d->warnings_left_out);
+    fputs("}\n", stdout);
+}
+
 static int cmd_check(int argc, char **argv)
 {
-    if (argc < 1)
+    CheckOutput out = {false, 0, 0};
+    char **paths = calloc((size_t)argc + 1, sizeof *paths);
+    int npaths = 0;
+    for (int i = 0; i < argc; i++) {
+        const char *format;
+        if (strcmp(argv[i], "--format") == 0 && i + 1 < argc) {
+            format = argv[++i];
+        } else if (strncmp(argv[i], "--format=", 9) == 0) {
+            format = argv[i] + 9;
+        } else if (argv[i][0] == '-' && argv[i][1]) {
+            free(paths);
+            return strcmp(argv[i], "--format") == 0 ? usage_error("%s needs a value", argv[i])
+                                                    : usage_error("unknown option %s", argv[i]);
+        } else {
+            paths[npaths++] = argv[i];
+            continue;
+        }
+        if (strcmp(format, "text") != 0 && strcmp(format, "json") != 0) {
+            free(paths);
+            return usage_error("--format of check is text or json, not '%s'", format);
+        }
+        out.json = strcmp(format, "json") == 0;
+    }
+    if (npaths < 1) {
+        free(paths);
         return usage_error("%s", "check needs at least one policy file or folder");
+    }
     regel_program *p;
-    regel_status st = compile(argv, argc, &p);
+    regel_status st = regel_compile_files((const char *const *)paths, (size_t)npaths, print_check_diag, &out, &p);
+    free(paths);
     if (st == REGEL_OK)
         regel_program_free(p);
+    if (st == REGEL_ERR_NOMEM) {
+        fprintf(stderr, "regel: out of memory\n");
+        return st;
+    }
+    /* In JSON the objects are the output, so not writing them is an output error. */
+    if (out.json)
+        return fflush(stdout) != 0 && st == REGEL_OK ? REGEL_ERR_OUTPUT : (int)st;
+    if (out.errors && out.warnings)
+        fprintf(stderr, "%lu error%s, %lu warning%s\n", out.errors, out.errors == 1 ? "" : "s", out.warnings,
+                out.warnings == 1 ? "" : "s");
+    else if (out.errors)
+        fprintf(stderr, "%lu error%s\n", out.errors, out.errors == 1 ? "" : "s");
+    else if (out.warnings)
+        fprintf(stderr, "%lu warning%s\n", out.warnings, out.warnings == 1 ? "" : "s");
     return st;
 }
 
@@ -112,10 +272,17 @@ static int write_file(void *ctx, const char *data, size_t n)
     return fwrite(data, 1, n, s->f) == n ? 0 : -1;
 }
 
-enum { OPT_DATA = 256, OPT_DECISION, OPT_TODAY, OPT_FORMAT, OPT_ON_ERROR, OPT_MAX_STEPS, OPT_MAX_MEMORY, OPT_MAX_DEPTH };
+enum {
+    OPT_DATA = 256, OPT_DECISION, OPT_TODAY, OPT_FORMAT, OPT_ON_ERROR, OPT_MAX_STEPS, OPT_MAX_MEMORY, OPT_MAX_DEPTH,
+    OPT_EXPLAIN, OPT_ID,
+    OPT_FILTER, OPT_MIN_COVERAGE,
+};
 
-static int cmd_run(int argc, char **argv, bool disasm)
+/* run, disasm and explain share their options: `explain` is `run
+ * --explain` for one decision and id, written as text by default. */
+static int cmd_run(int argc, char **argv, const char *verb)
 {
+    bool disasm = strcmp(verb, "disasm") == 0, explain = strcmp(verb, "explain") == 0;
     static const struct option longs[] = {
         {"data", required_argument, 0, OPT_DATA},
         {"decision", required_argument, 0, OPT_DECISION},
@@ -126,10 +293,13 @@ static int cmd_run(int argc, char **argv, bool disasm)
         {"max-memory", required_argument, 0, OPT_MAX_MEMORY},
         {"max-depth", required_argument, 0, OPT_MAX_DEPTH},
         {"output", required_argument, 0, 'o'},
+        {"explain", no_argument, 0, OPT_EXPLAIN},
+        {"id", required_argument, 0, OPT_ID},
         {0, 0, 0, 0},
     };
     regel_run_options o;
     regel_run_options_init(&o);
+    o.explain = explain;
     int format_given = 0;
     const char **decisions = calloc((size_t)argc + 1, sizeof *decisions);
     size_t ndecisions = 0;
@@ -145,15 +315,19 @@ static int cmd_run(int argc, char **argv, bool disasm)
         case OPT_TODAY: o.today = optarg; break;
         case OPT_FORMAT:
             format_given = 1;
-            if (strcmp(optarg, "jsonl") == 0)
+            if (strcmp(optarg, "jsonl") == 0 || (explain && strcmp(optarg, "json") == 0))
                 o.format = REGEL_FORMAT_JSONL;
-            else if (strcmp(optarg, "table") == 0)
+            else if (strcmp(optarg, "table") == 0 || (explain && strcmp(optarg, "text") == 0))
                 o.format = REGEL_FORMAT_TABLE;
-            else if (strcmp(optarg, "csv") == 0)
+            else if (strcmp(optarg, "csv") == 0 && !explain)
                 o.format = REGEL_FORMAT_CSV;
+            else if (explain)
+                return usage_error("explain's --format is text or json, not '%s'", optarg);
             else
                 return usage_error("--format is jsonl, table or csv, not '%s'", optarg);
             break;
+        case OPT_EXPLAIN: o.explain = 1; break;
+        case OPT_ID: o.explain_id = optarg; break;
         case OPT_ON_ERROR:
             if (strcmp(optarg, "fail") == 0)
                 o.on_invalid = REGEL_INVALID_FAIL;
@@ -185,18 +359,23 @@ static int cmd_run(int argc, char **argv, bool disasm)
         default: break;
         }
     }
-    /* People at a terminal get the table; files and pipes the contract. */
+    /* People at a terminal get the table; files and pipes the contract.
+     * An explanation is for reading unless JSON is asked for. */
     if (!format_given)
-        o.format = isatty(STDOUT_FILENO) && !output ? REGEL_FORMAT_TABLE : REGEL_FORMAT_JSONL;
+        o.format = explain || (isatty(STDOUT_FILENO) && !output) ? REGEL_FORMAT_TABLE : REGEL_FORMAT_JSONL;
+    if (o.explain_id && !o.explain)
+        return usage_error("%s", "--id names the line to explain: use it with explain or run --explain");
+    if (explain && (ndecisions != 1 || !o.explain_id))
+        return usage_error("%s", "explain needs --decision NAME and --id KEY (the line to explain)");
     /* Policies may also come after the options. */
     char **policies = argv + optind;
     int npolicies = argc - optind;
     if (npolicies < 1)
-        return usage_error("%s", disasm ? "disasm needs a policy file or folder" : "run needs a policy file or folder");
+        return usage_error("%s needs a policy file or folder", verb);
     if (!disasm && !o.data_dir)
-        return usage_error("%s", "run needs --data DIR, the folder with the exports");
+        return usage_error("%s needs --data DIR, the folder with the exports", verb);
     regel_program *p;
-    regel_status st = compile(policies, npolicies, &p);
+    regel_status st = compile(policies, npolicies, o.explain ? REGEL_COMPILE_EXPLAIN : 0, &p);
     if (st != REGEL_OK)
         return st;
     if (disasm) {
@@ -268,10 +447,124 @@ static int cmd_run(int argc, char **argv, bool disasm)
     return st;
 }
 
+/* regel diff OLD... -- NEW... --data DIR [options]: options may come
+ * anywhere, so `--` only separates the two versions. */
+static int cmd_diff(int argc, char **argv)
+{
+    regel_run_options o;
+    regel_run_options_init(&o);
+    o.format = REGEL_FORMAT_TABLE;
+    char **before = calloc((size_t)argc + 1, sizeof *before), **after = calloc((size_t)argc + 1, sizeof *after);
+    const char **decisions = calloc((size_t)argc + 1, sizeof *decisions);
+    int nbefore = 0, nafter = 0, ndecisions = 0, status = REGEL_OK;
+    bool split = false;
+    for (int i = 0; i < argc && status == REGEL_OK; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--") == 0) {
+            if (split)
+                status = usage_error("%s", "diff takes one -- between the old and the new policy");
+            split = true;
+            continue;
+        }
+        if (a[0] != '-' || !a[1]) {
+            if (split)
+                after[nafter++] = argv[i];
+            else
+                before[nbefore++] = argv[i];
+            continue;
+        }
+        const char *value = i + 1 < argc ? argv[i + 1] : NULL;
+        bool takes = strcmp(a, "--data") == 0 || strcmp(a, "--today") == 0 || strcmp(a, "--decision") == 0 ||
+                     strcmp(a, "--format") == 0 || strcmp(a, "--on-error") == 0;
+        if (!takes) {
+            status = usage_error("unknown option %s", a);
+            break;
+        }
+        if (!value) {
+            status = usage_error("%s needs a value", a);
+            break;
+        }
+        i++;
+        if (strcmp(a, "--data") == 0)
+            o.data_dir = value;
+        else if (strcmp(a, "--today") == 0)
+            o.today = value;
+        else if (strcmp(a, "--decision") == 0)
+            decisions[ndecisions++] = value;
+        else if (strcmp(a, "--format") == 0) {
+            if (strcmp(value, "json") == 0 || strcmp(value, "jsonl") == 0)
+                o.format = REGEL_FORMAT_JSONL;
+            else if (strcmp(value, "text") == 0 || strcmp(value, "table") == 0)
+                o.format = REGEL_FORMAT_TABLE;
+            else
+                status = usage_error("diff's --format is text or json, not '%s'", value);
+        } else if (strcmp(value, "fail") == 0 || strcmp(value, "skip") == 0) {
+            o.on_invalid = value[0] == 'f' ? REGEL_INVALID_FAIL : REGEL_INVALID_SKIP;
+        } else {
+            status = usage_error("--on-error is fail or skip, not '%s'", value);
+        }
+    }
+    if (status == REGEL_OK && (!split || !nbefore || !nafter))
+        status = usage_error("%s", "diff needs the old policy, --, and the new one: regel diff OLD... -- NEW... --data DIR");
+    else if (status == REGEL_OK && !o.data_dir)
+        status = usage_error("%s", "diff needs --data DIR, the folder with the exports");
+    regel_program *old_p = NULL, *new_p = NULL;
+    if (status == REGEL_OK)
+        status = compile(before, nbefore, 0, &old_p);
+    if (status == REGEL_OK)
+        status = compile(after, nafter, 0, &new_p);
+    if (status == REGEL_OK) {
+        if (ndecisions) {
+            o.decisions = decisions;
+            o.ndecisions = (size_t)ndecisions;
+        }
+        o.report = print_report;
+        int changed = 0;
+        status = regel_diff(old_p, new_p, &o, &changed);
+        if (status == REGEL_OK && changed)
+            status = 1;
+        else if (status == REGEL_ERR_USAGE)
+            fprintf(stderr, "(regel help shows the usage)\n");
+        else if (status == REGEL_ERR_NOMEM)
+            fprintf(stderr, "regel: out of memory\n");
+    }
+    if (old_p)
+        regel_program_free(old_p);
+    if (new_p)
+        regel_program_free(new_p);
+    free(before);
+    free(after);
+    free(decisions);
+    return status;
+}
+
 static int write_stdout(void *ctx, const char *data, size_t n)
 {
     (void)ctx;
     return fwrite(data, 1, n, stdout) == n ? 0 : -1;
+}
+
+/* A percentage written 95 or 87.5, from 0 to 100: digits, then perhaps a
+ * point and more digits (no sign, exponent or spaces, which strtod would
+ * take). */
+static bool parse_percent(const char *s, double *out)
+{
+    const char *p = s;
+    while (*p >= '0' && *p <= '9')
+        p++;
+    if (p == s)
+        return false;
+    if (*p == '.') {
+        const char *frac = ++p;
+        while (*p >= '0' && *p <= '9')
+            p++;
+        if (p == frac)
+            return false;
+    }
+    if (*p)
+        return false;
+    *out = strtod(s, NULL);
+    return *out <= 100;
 }
 
 static int cmd_test(int argc, char **argv)
@@ -279,31 +572,49 @@ static int cmd_test(int argc, char **argv)
     static const struct option longs[] = {
         {"today", required_argument, 0, OPT_TODAY},
         {"coverage", no_argument, 0, 'c'},
+        {"filter", required_argument, 0, OPT_FILTER},
+        {"min-coverage", required_argument, 0, OPT_MIN_COVERAGE},
         {0, 0, 0, 0},
     };
     regel_test_options o;
     regel_test_options_init(&o);
     o.write = write_stdout;
+    o.report = print_report;
+    const char **filters = calloc((size_t)argc + 1, sizeof *filters);
+    size_t nfilters = 0;
     optind = 1;
     opterr = 0;
-    int c;
-    while ((c = getopt_long(argc, argv, ":", longs, NULL)) != -1) {
+    int c, rc = -1;
+    while (rc < 0 && (c = getopt_long(argc, argv, ":", longs, NULL)) != -1) {
         switch (c) {
         case OPT_TODAY: o.today = optarg; break;
         case 'c': o.every_rule = 1; break;
-        case ':': return usage_error("%s needs a value", argv[optind - 1]);
-        default: return usage_error("unknown option %s", argv[optind - 1]);
+        case OPT_FILTER: filters[nfilters++] = optarg; break;
+        case OPT_MIN_COVERAGE:
+            if (!parse_percent(optarg, &o.min_coverage))
+                rc = usage_error("--min-coverage is a percentage from 0 to 100, such as 95 or 87.5, not '%s'",
+                                 optarg);
+            break;
+        case ':': rc = usage_error("%s needs a value", argv[optind - 1]); break;
+        default: rc = usage_error("unknown option %s", argv[optind - 1]); break;
         }
     }
-    if (optind >= argc)
-        return usage_error("%s", "test needs a policy file or folder");
+    if (rc < 0 && optind >= argc)
+        rc = usage_error("%s", "test needs a policy file or folder");
+    if (rc >= 0) {
+        free(filters);
+        return rc;
+    }
+    o.filters = filters;
+    o.nfilters = nfilters;
     unsigned long errors = 0;
     regel_test_summary s;
     regel_status st = regel_test((const char *const *)argv + optind, (size_t)(argc - optind), print_diag, &errors, &o, &s);
+    free(filters);
     if (st == REGEL_ERR_POLICY && errors)
         fprintf(stderr, "%lu error%s\n", errors, errors == 1 ? "" : "s");
     else if (st == REGEL_ERR_USAGE)
-        return usage_error("the date for today is written YYYY-MM-DD, not '%s'", o.today);
+        fprintf(stderr, "(regel help shows the usage)\n");
     else if (st == REGEL_ERR_NOMEM)
         fprintf(stderr, "regel: out of memory\n");
     return st;
@@ -642,10 +953,10 @@ int main(int argc, char **argv)
     const char *verb = argv[1];
     if (strcmp(verb, "check") == 0)
         return cmd_check(argc - 2, argv + 2);
-    if (strcmp(verb, "run") == 0)
-        return cmd_run(argc - 1, argv + 1, false);
-    if (strcmp(verb, "disasm") == 0)
-        return cmd_run(argc - 1, argv + 1, true);
+    if (strcmp(verb, "run") == 0 || strcmp(verb, "disasm") == 0 || strcmp(verb, "explain") == 0)
+        return cmd_run(argc - 1, argv + 1, verb);
+    if (strcmp(verb, "diff") == 0)
+        return cmd_diff(argc - 2, argv + 2);
     if (strcmp(verb, "test") == 0)
         return cmd_test(argc - 1, argv + 1);
     if (strcmp(verb, "fmt") == 0)

@@ -104,6 +104,7 @@
     OP(NATIVE,      U16U8,  VAR, 1, "call native a with the top b values as arguments")             \
     OP(TODAY,       NONE,   0, 1, "push the run's date")                                             \
     OP(RENDER,      U8,     VAR, 1, "pop a values, render them as in messages, push the joined text") \
+    OP(TRACE,       U16,    1, 1, "when explaining, note the top value for trace point a")         \
     OP(SHOW,        NONE,   1, 1, "replace the top value by the text a test report shows for it")    \
     OP(PASSED,      NONE,   0, 1, "push true when no must-rule has failed yet")                      \
     OP(FAIL,        U16,    1, 0, "pop a message; rule a failed")                                    \
@@ -124,7 +125,7 @@
     OP(GIVEN,       U16,    1, 0, "pop a list of records: in this test, they are source a")         \
     OP(GIVEN_TODAY, NONE,   1, 0, "pop a date: in this test, it is today")                          \
     OP(GIVEN_FOLDER, U16,   0, 0, "in this test, read the exports from the folder in constant a")   \
-    OP(EXPECT_FAIL, U16,    1, 0, "pop a text: expectation a of this test did not hold")
+    OP(EXPECT_FAIL, U16,    3, 0, "pop the actual and the expected value (the sides of an ==, else none) and a text: expectation a of this test did not hold")
 
 typedef enum Opcode {
 #define OP_ENUM(name, operands, pops, pushes, doc) BC_##name,

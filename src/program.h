@@ -45,6 +45,7 @@ typedef struct RuleInfo {
     Severity severity;
     const char *decision; /* where it is written */
     Span span;
+    const Node *node;     /* the N_RULE (regel diff compares versions by it) */
 } RuleInfo;
 
 typedef struct DecisionInfo {
@@ -87,6 +88,9 @@ typedef struct QueueInfo {
     uint32_t *counter_chunks;/* element -> the value admitted_with counts by */
     uint32_t ncounters;
     uint8_t subject_slot;
+    const Node *by;            /* the partition, or NULL (for explaining) */
+    const Node *const *order;  /* the ordering keys */
+    uint32_t norder;
 } QueueInfo;
 
 typedef struct TestInfo {
@@ -94,6 +98,22 @@ typedef struct TestInfo {
     Span span;
     uint32_t chunk;
 } TestInfo;
+
+/* What a TRACE instruction notes, in programs compiled for explaining. */
+typedef enum TraceKind {
+    TRACE_EXPR,  /* a part of a rule's condition */
+    TRACE_COND,  /* a rule's whole condition: its evaluation ends here */
+    TRACE_EACH,  /* the element a `for`-rule is about to check */
+    TRACE_LET,   /* the value a let names */
+    TRACE_QUEUE, /* the element an `include` of a queue looks up */
+} TraceKind;
+
+typedef struct TracePoint {
+    const Node *node;  /* the expression; the let, rule or include for the others */
+    int32_t rule;      /* the rule (RuleInfo number) it belongs to, -1 for a let */
+    int32_t queue;     /* TRACE_QUEUE: the queue */
+    TraceKind kind;
+} TracePoint;
 
 /* Where each expectation of a test is written, for failure messages. */
 typedef struct ExpectInfo {
@@ -125,6 +145,13 @@ typedef struct Program {
     ExpectInfo *expects;
     uint32_t nexpects;
     bool coverage;        /* compiled with PASS instructions */
+    bool explain;         /* compiled with TRACE instructions */
+    /* the named constants the code uses, with their values */
+    const Node **const_decls;
+    Value *const_values;
+    uint32_t nconst_decls;
+    TracePoint *trace_points; /* what each TRACE notes */
+    uint32_t ntrace_points;
 } Program;
 
 /* The span of the instruction at pc in chunk c. */

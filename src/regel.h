@@ -61,6 +61,7 @@ typedef enum regel_status {
     REGEL_ERR_EVAL = 5,   /* some decisions failed with an error; their lines say "fel" */
     REGEL_ERR_OUTPUT = 6, /* the write callback failed */
     REGEL_ERR_NOMEM = 7,  /* memory ran out */
+    REGEL_ERR_COVERAGE = 8, /* regel_test: every test passed, but rule coverage is below min_coverage */
 } regel_status;
 
 /* The library's version as "major.minor.patch". */
@@ -69,11 +70,26 @@ REGEL_API const char *regel_version(void);
 /* ------------------------------------------------------------ diagnostics */
 
 typedef enum regel_level {
-    REGEL_LEVEL_ERROR,
-    REGEL_LEVEL_WARNING,
+    REGEL_LEVEL_ERROR,   /* the policy does not compile */
+    REGEL_LEVEL_WARNING, /* it compiles and runs, but this is probably not what was meant */
     REGEL_LEVEL_NOTE, /* "N more problems were found": says how many were left out */
 } regel_level;
 
+/* A secondary location of a diagnostic, explaining the main one: where a
+ * type named in the message was declared ("field 'listade' of Vardcentral
+ * is declared Int here"), or the earlier table row that hides this one.
+ * Positions are as in regel_diagnostic. */
+typedef struct regel_related {
+    const char *file;
+    long line, column;
+    long end_line, end_column;
+    const char *message;
+} regel_related;
+
+/* A problem found in a policy. The fields after errors_left_out were added
+ * later, at the end, so a host built against the shorter struct reads the
+ * same fields as before (the library fills in the struct, the host only
+ * reads it). */
 typedef struct regel_diagnostic {
     regel_level level;
     const char *file;    /* NULL when the problem is not in a file */
@@ -81,8 +97,12 @@ typedef struct regel_diagnostic {
     long end_line, end_column; /* where the marked text ends (exclusive) */
     const char *message; /* "unknown field 'listade_invanare' of Vardcentral" */
     const char *hint;    /* NULL, or a suggestion such as "did you mean 'listade'?" */
-    const char *text;    /* the whole report: location, message, source line, caret, hint */
+    const char *text;    /* the whole report: location, message, source line, caret, hint,
+                            then each related location with its source line */
     unsigned long errors_left_out; /* REGEL_LEVEL_NOTE: errors beyond the ones delivered */
+    const regel_related *related;  /* nrelated secondary locations, in order (NULL when none) */
+    size_t nrelated;
+    unsigned long warnings_left_out; /* REGEL_LEVEL_NOTE: warnings beyond the ones delivered */
 } regel_diagnostic;
 
 typedef void (*regel_diagnostic_fn)(void *ctx, const regel_diagnostic *d);
@@ -101,6 +121,13 @@ REGEL_API regel_status regel_compile_files(const char *const *paths, size_t npat
  * `import` of a bare name looks in the stdlib only. */
 REGEL_API regel_status regel_compile_string(const char *name, const char *text, size_t len,
                                             regel_diagnostic_fn on_diag, void *ctx, regel_program **out);
+/* As regel_compile_files, with flags: REGEL_COMPILE_EXPLAIN makes a
+ * program that can explain its decisions (regel_run_options.explain); its
+ * rules note the values their conditions see, which costs a little time
+ * on every run, so batch runs compile without. */
+#define REGEL_COMPILE_EXPLAIN 1u
+REGEL_API regel_status regel_compile_files_with(const char *const *paths, size_t npaths, unsigned flags,
+                                                regel_diagnostic_fn on_diag, void *ctx, regel_program **out);
 REGEL_API void regel_program_free(regel_program *p);
 
 /* The decisions of a program, in the order a run writes them: the order of
@@ -163,6 +190,14 @@ typedef struct regel_run_options {
      * and the lines written so far (for a progress line); may be NULL. */
     void (*progress)(void *ctx, unsigned long long read, unsigned long long written);
     void *progress_ctx;
+    /* Explain instead of deciding (a program compiled with
+     * REGEL_COMPILE_EXPLAIN; otherwise REGEL_ERR_USAGE): each key's rules
+     * with the values their conditions saw, messages, the change that
+     * would make a failed comparison hold, and queue places. Text with
+     * REGEL_FORMAT_TABLE, one JSON object per line with REGEL_FORMAT_JSONL.
+     * With explain_id, only the line with that id (none: REGEL_ERR_USAGE). */
+    int explain;
+    const char *explain_id;
 } regel_run_options;
 
 REGEL_API void regel_run_options_init(regel_run_options *o);
@@ -177,6 +212,16 @@ typedef struct regel_run_summary {
 /* Runs the program's decisions over the exports in o->data_dir. */
 REGEL_API regel_status regel_run(const regel_program *p, const regel_run_options *o, regel_run_summary *s);
 
+/* Runs two versions of a policy over the same exports (as o says; the
+ * decisions named must be in both) and writes every line whose outcome or
+ * reasons differ, grouped per decision by the change ("nej → ja, B1 no
+ * longer fails: 14"), with the constants and rule conditions that changed
+ * in the rules involved. Text with REGEL_FORMAT_TABLE, one JSON object per
+ * decision with REGEL_FORMAT_JSONL. *changed (may be NULL) is set when
+ * some line differs. */
+REGEL_API regel_status regel_diff(const regel_program *before, const regel_program *after,
+                                  const regel_run_options *o, int *changed);
+
 /* ------------------------------------------------------------ testing */
 
 typedef struct regel_test_options {
@@ -185,6 +230,19 @@ typedef struct regel_test_options {
     regel_limits limits;
     int (*write)(void *ctx, const char *data, size_t n); /* the report; NULL writes to stdout */
     void *write_ctx;
+    /* Run only the tests whose name contains one of these texts, ignoring
+     * case (Unicode case folding: "ÅTER" finds "återbud"); NULL: all. */
+    const char *const *filters;
+    size_t nfilters;
+    /* The percentage of rules, 0 to 100 (87.5 allowed), that the tests that
+     * ran must see both holding and failing; 0 asks for nothing. A program
+     * without rules meets any requirement. */
+    double min_coverage;
+    /* Receives one line per problem with the options (a malformed date, a
+     * filter no test name contains, a percentage out of range); may be
+     * NULL. */
+    void (*report)(void *ctx, const char *line);
+    void *report_ctx;
 } regel_test_options;
 
 REGEL_API void regel_test_options_init(regel_test_options *o);
@@ -192,11 +250,18 @@ REGEL_API void regel_test_options_init(regel_test_options *o);
 typedef struct regel_test_summary {
     unsigned passed, failed;
     unsigned rules, covered; /* rules, and those seen both holding and failing */
+    unsigned filtered;       /* tests the filters left out */
 } regel_test_summary;
 
 /* Compiles the policy files (folders as in regel_compile_files) with
- * coverage and runs their test blocks, writing a report that ends with a
- * line "N passed, M failed". REGEL_ERR_TESTS when a test failed. */
+ * coverage and runs their test blocks (those the filters select), writing
+ * a report that ends with a line "N passed, M failed" (", K filtered out"
+ * with filters), then, when coverage is below o->min_coverage, a line
+ * saying so. A failed expectation of an == shows how the two sides differ.
+ * REGEL_ERR_TESTS when a test failed; REGEL_ERR_COVERAGE when none failed
+ * but coverage is below the requirement; REGEL_ERR_USAGE (reported through
+ * o->report) for a malformed date, a filter that selects no test or a
+ * percentage outside 0 to 100. */
 REGEL_API regel_status regel_test(const char *const *paths, size_t npaths, regel_diagnostic_fn on_diag, void *ctx,
                                   const regel_test_options *o, regel_test_summary *s);
 

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "alloc.h"
+#include "explain.h"
 #include "index.h"
 #include "opcodes.h"
 #include "records.h"
@@ -22,6 +23,7 @@ typedef struct Runner {
     bool *invalid_reported; /* per source: its invalid records were reported already */
     bool output_failed;
     size_t id_width; /* table output: the id column of the current decision */
+    uint64_t nexplained;
     time_t last_progress;
     OutputPlan *plan;
 } Runner;
@@ -142,6 +144,29 @@ static int load_source(Runner *r, uint32_t si)
     return status;
 }
 
+/* Is this the key to explain? */
+static bool explained(const Runner *r, const Verdict *v)
+{
+    if (!r->o->explain_id)
+        return true;
+    size_t n = strlen(r->o->explain_id);
+    return v->key.tag == V_TEXT && v->key.aux == n && memcmp(v->key.as.s, r->o->explain_id, n) == 0;
+}
+
+/* Decides the subject again, noting what its rules saw, and writes that. */
+static void explain_subject(Runner *r, uint32_t di, Value subject)
+{
+    Trace trace = {0};
+    Verdict v;
+    memset(&v, 0, sizeof v);
+    vm_set_trace(r->vm, &trace);
+    bool ok = vm_decide(r->vm, di, subject, &v);
+    vm_set_trace(r->vm, NULL);
+    if (ok)
+        explain_write(r->p, r->vm, di, &v, &trace, r->o->format != OUT_TABLE, &r->out);
+    r->nexplained++;
+}
+
 /* Decides one subject and writes its line. */
 static void decide(Runner *r, uint32_t di, Value subject, Verdict *v)
 {
@@ -168,7 +193,12 @@ static void decide(Runner *r, uint32_t di, Value subject, Verdict *v)
         report(r, rep.data);
         r->s->failed++;
     } else if (!v->skipped) {
-        output_verdict(&r->out, r->o->format, r->plan, di, v);
+        if (r->o->verdict)
+            r->o->verdict(r->o->verdict_ctx, di, v);
+        else if (!r->o->explain)
+            output_verdict(&r->out, r->o->format, r->plan, di, v);
+        else if (explained(r, v))
+            explain_subject(r, di, subject);
         r->s->decided++;
     }
     if (r->out.len > 64 * 1024)
@@ -313,6 +343,8 @@ int run_batch(const Program *p, const RunOptions *o, RunSummary *s)
         return status;
 
     r->vm = vm_new(p, &r->data, o->today, o->limits);
+    if (o->explain)
+        vm_set_explaining(r->vm, true);
     r->plan = output_plan(p);
     bool first = true;
     for (uint32_t di = 0; di < p->ndecisions && !r->output_failed; di++) {
@@ -320,7 +352,8 @@ int run_batch(const Program *p, const RunOptions *o, RunSummary *s)
         if (!wanted(o, d))
             continue;
         r->id_width = TABLE_ID_WIDTH;
-        output_begin_decision(&r->out, o->format, d, first);
+        if (!o->explain && !o->verdict)
+            output_begin_decision(&r->out, o->format, d, first);
         first = false;
         Verdict v;
         memset(&v, 0, sizeof v);
@@ -354,6 +387,16 @@ int run_batch(const Program *p, const RunOptions *o, RunSummary *s)
     flush(r);
     if (r->output_failed)
         return RUN_OUTPUT_ERROR;
+    if (o->explain_id && !r->nexplained) {
+        RgBuf msg;
+        buf_init(&msg);
+        if (o->ndecisions == 1)
+            buf_printf(&msg, "decision %s has no line with the id '%s'", o->decisions[0], o->explain_id);
+        else
+            buf_printf(&msg, "no line of the decisions run has the id '%s'", o->explain_id);
+        report(r, msg.data);
+        return RUN_NOT_FOUND;
+    }
     return s->failed ? RUN_EVAL_ERROR : RUN_OK;
 }
 

@@ -22,6 +22,7 @@ enum {
     RUN_DATA_ERROR = 4,  /* an export is missing, unreadable or has invalid records (when they stop the run) */
     RUN_EVAL_ERROR = 5,  /* a decision failed with an error for some key (its line says fel) */
     RUN_OUTPUT_ERROR = 6,/* the output could not be written */
+    RUN_NOT_FOUND = 2,   /* explaining one id that no line of the decision has */
 };
 
 /* How many invalid records of one file are reported one by one; the rest
@@ -45,6 +46,15 @@ typedef struct RunOptions {
     /* About once a second: records read, lines written. */
     void (*progress)(void *ctx, uint64_t read, uint64_t written);
     void *progress_ctx;
+    /* Explaining (the program compiled with COMPILE_EXPLAIN): instead of
+     * its line, each key gets its explanation (explain.h), text for
+     * OUT_TABLE and JSON otherwise; with explain_id, only that key. */
+    bool explain;
+    const char *explain_id;
+    /* When set, each verdict goes here instead of to the output (regel
+     * diff); an evaluation error still writes its `fel` line. */
+    void (*verdict)(void *ctx, uint32_t decision, const Verdict *v);
+    void *verdict_ctx;
 } RunOptions;
 
 typedef struct RunSummary {

@@ -30,6 +30,13 @@ typedef struct QueueTable {
     Value *entries;      /* QueueEntry records */
     Reason **reasons;    /* per entry, with rule numbers for replay */
     uint32_t *nreasons;
+    /* kept only when explaining */
+    Trace **traces;      /* per entry: what its admission rules noted */
+    Value *elements;     /* per entry: the element */
+    const List **keys;   /* per entry: [partition, order keys...] */
+    uint32_t *group;     /* per entry: its partition */
+    uint32_t **members;  /* per partition: its entries, first first */
+    uint32_t *nmembers;
 } QueueTable;
 
 /* What QSTATE and QCOUNT read while a queue is walked. */
@@ -57,6 +64,8 @@ struct Vm {
     QueueWalk *walk;
     VmTest *test;
     uint8_t *coverage;
+    Trace *trace;
+    bool explaining;
 };
 
 VmLimits vm_default_limits(void)
@@ -104,6 +113,29 @@ void vm_set_test(Vm *vm, VmTest *test)
 void vm_set_coverage(Vm *vm, uint8_t *flags)
 {
     vm->coverage = flags;
+}
+
+void vm_set_trace(Vm *vm, Trace *trace)
+{
+    vm->trace = trace;
+}
+
+void vm_set_explaining(Vm *vm, bool on)
+{
+    vm->explaining = on;
+}
+
+static void trace_add(Trace *t, uint32_t point, Value v)
+{
+    if (t->n == t->cap) {
+        uint32_t cap = t->cap ? t->cap * 2 : 64;
+        TraceEvent *e = rg_alloc(cap * sizeof *e);
+        if (t->n)
+            memcpy(e, t->events, t->n * sizeof *e);
+        t->events = e;
+        t->cap = cap;
+    }
+    t->events[t->n++] = (TraceEvent){point, v};
 }
 
 void vm_reset_queues(Vm *vm)
@@ -344,11 +376,14 @@ static bool decide_nested(Vm *vm, uint32_t d, Value subject, Value *base, Value 
     }
     Verdict *outer = vm->verdict;
     QueueWalk *walk = vm->walk;
+    Trace *trace = vm->trace;
     vm->verdict = &v;
     vm->walk = NULL;
+    vm->trace = NULL;
     bool ok = run_frame(vm, &P->chunks[di->chunk], di->body_pc, base, di->subject_slot, subject, NULL);
     vm->verdict = outer;
     vm->walk = walk;
+    vm->trace = trace;
     if (!ok)
         return false;
     *out = decision_result(vm, di, &v);
@@ -384,6 +419,19 @@ static bool queue_eval(Vm *vm, uint32_t chunk, Value *base, int slot, Value v, V
     bool ok = run_frame(vm, &vm->prog->chunks[chunk], 0, base, slot, v, out);
     vm->steps_left = steps;
     vm->mem_start = mem;
+    return ok;
+}
+
+static bool work_out_queue(Vm *vm, uint32_t qi, Value *base, QueueTable *t);
+
+/* Works the queue out noting nothing in the trace of whoever asked for it;
+ * when explaining, each element's admission gets a trace of its own. */
+static bool work_out_queue_quietly(Vm *vm, uint32_t qi, Value *base, QueueTable *t)
+{
+    Trace *outer = vm->trace;
+    vm->trace = NULL;
+    bool ok = work_out_queue(vm, qi, base, t);
+    vm->trace = outer;
     return ok;
 }
 
@@ -427,6 +475,14 @@ static bool work_out_queue(Vm *vm, uint32_t qi, Value *base, QueueTable *t)
     t->entries = rg_alloc((n ? n : 1) * sizeof(Value));
     t->reasons = rg_alloc((n ? n : 1) * sizeof(Reason *));
     t->nreasons = rg_alloc_atomic((n ? n : 1) * sizeof(uint32_t));
+    if (vm->explaining) {
+        t->traces = rg_alloc((n ? n : 1) * sizeof *t->traces);
+        t->elements = rg_alloc((n ? n : 1) * sizeof *t->elements);
+        t->keys = rg_alloc((n ? n : 1) * sizeof *t->keys);
+        t->group = rg_alloc_atomic((n ? n : 1) * sizeof *t->group);
+        t->members = rg_alloc((ngroups ? ngroups : 1) * sizeof *t->members);
+        t->nmembers = rg_alloc_atomic((ngroups ? ngroups : 1) * sizeof *t->nmembers);
+    }
     Queued *members = rg_alloc((n ? n : 1) * sizeof *members);
     uint32_t next_entry = 0;
     for (uint32_t g = 0; g < ngroups; g++) {
@@ -435,6 +491,10 @@ static bool work_out_queue(Vm *vm, uint32_t qi, Value *base, QueueTable *t)
             if (group_of[i] == g)
                 members[m++] = all[i];
         qsort(members, m, sizeof *members, queued_cmp);
+        if (t->members) {
+            t->members[g] = rg_alloc_atomic((m ? m : 1) * sizeof **t->members);
+            t->nmembers[g] = 0;
+        }
         int64_t capacity = INT64_MAX;
         if (q->capacity_chunk >= 0) {
             Value cap;
@@ -461,7 +521,10 @@ static bool work_out_queue(Vm *vm, uint32_t qi, Value *base, QueueTable *t)
             QueueWalk *outer_walk = vm->walk;
             vm->verdict = &v;
             vm->walk = &walk;
+            Trace *admission = t->traces ? rg_alloc(sizeof *admission) : NULL;
+            vm->trace = admission;
             bool ok = queue_eval(vm, q->admit_chunk, base, slot, e, NULL);
+            vm->trace = NULL;
             vm->verdict = outer;
             vm->walk = outer_walk;
             if (!ok)
@@ -479,6 +542,13 @@ static bool work_out_queue(Vm *vm, uint32_t qi, Value *base, QueueTable *t)
             t->entries[next_entry] = val_record(entry);
             t->reasons[next_entry] = v.reasons;
             t->nreasons[next_entry] = v.nreasons;
+            if (t->traces) {
+                t->traces[next_entry] = admission;
+                t->elements[next_entry] = e;
+                t->keys[next_entry] = members[i].keys;
+                t->group[next_entry] = g;
+                t->members[g][t->nmembers[g]++] = next_entry;
+            }
             next_entry++;
             if (!admitted)
                 continue;
@@ -508,7 +578,7 @@ static QueueTable *queue_table(Vm *vm, uint32_t qi, Value *base)
         t = rg_alloc(sizeof *t);
         vm->queues[qi] = t;
         const char *outer_error = vm->error;
-        if (!work_out_queue(vm, qi, base, t)) {
+        if (!work_out_queue_quietly(vm, qi, base, t)) {
             t->failed = true;
             t->error = rg_sprintf("queue %s: %s", vm->prog->queues[qi].name, vm->error);
             t->error_span = vm->error_span;
@@ -522,6 +592,38 @@ static QueueTable *queue_table(Vm *vm, uint32_t qi, Value *base)
         return NULL;
     }
     return t;
+}
+
+bool vm_queue_view(Vm *vm, uint32_t qi, Value element, QueueView *out)
+{
+    if (!vm->queues || qi >= vm->prog->nqueues)
+        return false;
+    const QueueTable *t = vm->queues[qi];
+    if (!t || t->failed || !t->traces)
+        return false;
+    const List *hit = vindex_get(t->index, element);
+    if (!hit->len)
+        return false;
+    uint32_t k = (uint32_t)hit->items[0].as.i;
+    uint32_t g = t->group[k];
+    memset(out, 0, sizeof *out);
+    out->entry = t->entries[k];
+    out->keys = t->keys[k];
+    out->size = t->nmembers[g];
+    Value *ahead = rg_alloc((out->size ? out->size : 1) * sizeof *ahead);
+    const List **keys = rg_alloc((out->size ? out->size : 1) * sizeof *keys);
+    bool *admitted = rg_alloc_atomic((out->size ? out->size : 1) * sizeof *admitted);
+    for (uint32_t i = 0; i < t->nmembers[g] && t->members[g][i] != k; i++) {
+        uint32_t e = t->members[g][i];
+        ahead[out->nahead] = t->elements[e];
+        keys[out->nahead] = t->keys[e];
+        admitted[out->nahead] = t->entries[e].as.rec->slots[ENTRY_ADMITTED].as.b;
+        out->nahead++;
+    }
+    out->ahead = ahead;
+    out->ahead_keys = keys;
+    out->ahead_admitted = admitted;
+    return true;
 }
 
 /* Runs chunk c with its frame at base (arguments already in place). */
@@ -1095,6 +1197,14 @@ dispatch:
         PUSH(val_text(b.data ? b.data : "", b.len));
         NEXT();
     }
+    CASE(TRACE) {
+        uint32_t point = rd16(ip);
+        ip += 2;
+        NEED(1);
+        if (vm->trace)
+            trace_add(vm->trace, point, sp[-1]);
+        NEXT();
+    }
     CASE(SHOW) {
         NEED(1);
         RgBuf b;
@@ -1230,6 +1340,10 @@ dispatch:
         if (!vm->verdict)
             FAILWITH("internal error: include of a queue outside a decision");
         uint32_t k = (uint32_t)hit->items[0].as.i;
+        /* Explaining: the element's admission rules, as its walk saw them. */
+        if (vm->trace && t->traces && t->traces[k])
+            for (uint32_t i = 0; i < t->traces[k]->n; i++)
+                trace_add(vm->trace, t->traces[k]->events[i].point, t->traces[k]->events[i].value);
         for (uint32_t i = 0; i < t->nreasons[k]; i++) {
             const Reason *r = &t->reasons[k][i];
             add_reason(vm->verdict, r->rule, r->message);
@@ -1309,7 +1423,9 @@ dispatch:
     CASE(EXPECT_FAIL) {
         uint32_t k = rd16(ip);
         ip += 2;
-        NEED(1);
+        NEED(3);
+        Value actual = POP();
+        Value expected = POP();
         Value detail = POP();
         VmTest *t = vm->test;
         if (!t || k >= P->nexpects)
@@ -1324,6 +1440,8 @@ dispatch:
         }
         t->failures[t->nfailures].expect = k;
         t->failures[t->nfailures].detail = detail;
+        t->failures[t->nfailures].expected = expected;
+        t->failures[t->nfailures].actual = actual;
         t->nfailures++;
         NEXT();
     }

@@ -54,6 +54,28 @@ typedef struct Verdict {
 
 typedef struct Vm Vm;
 
+/* The values a program compiled for explaining noted (TRACE), in order. */
+typedef struct TraceEvent {
+    uint32_t point; /* in Program.trace_points */
+    Value value;
+} TraceEvent;
+
+typedef struct Trace {
+    TraceEvent *events;
+    uint32_t n, cap;
+} Trace;
+
+/* Where an element stands in a queue worked out while explaining. */
+typedef struct QueueView {
+    Value entry;             /* its QueueEntry record */
+    const List *keys;        /* [partition, order keys...] */
+    uint32_t size;           /* elements in its partition */
+    const Value *ahead;      /* the elements before it, first first */
+    const List **ahead_keys;
+    const bool *ahead_admitted;
+    uint32_t nahead;
+} QueueView;
+
 Vm *vm_new(const Program *p, const DataSet *data, Date today, VmLimits limits);
 /* Runs a chunk that takes no arguments (a test). */
 bool vm_run_chunk(Vm *vm, uint32_t chunk);
@@ -72,6 +94,7 @@ bool vm_eval(Vm *vm, uint32_t chunk, Value *out);
 typedef struct TestFailure {
     uint32_t expect;     /* Program.expects */
     Value detail;        /* "r.outcome is nej; ja is ja" */
+    Value expected, actual; /* the two sides of a failed ==; none for other expectations */
 } TestFailure;
 
 typedef struct VmTest {
@@ -93,6 +116,15 @@ void vm_set_test(Vm *vm, VmTest *test);
 void vm_set_coverage(Vm *vm, uint8_t *flags);
 /* Forgets the queues worked out so far (their inputs changed). */
 void vm_reset_queues(Vm *vm);
+
+/* Explaining: TRACE instructions note into trace (NULL: not at all), and
+ * queues keep each element's trace and order for vm_queue_view. A nested
+ * decision call notes nothing: its rules are not the ones explained. */
+void vm_set_trace(Vm *vm, Trace *trace);
+void vm_set_explaining(Vm *vm, bool on);
+/* Where element stands in queue qi (worked out while explaining); false
+ * when it is not in the queue or the queue was not worked out so. */
+bool vm_queue_view(Vm *vm, uint32_t qi, Value element, QueueView *out);
 
 const char *vm_error(const Vm *vm);
 Span vm_error_span(const Vm *vm);

@@ -405,6 +405,100 @@ Test(api, many_errors_end_with_a_count_of_the_rest)
     cr_expect(strstr(c.last, "50 more problems"), "%s", c.last);
 }
 
+/* Copies of a diagnostic's related locations, which live only for the call. */
+typedef struct Related {
+    int n;
+    char file[64], message[160];
+    long line, column, end_line, end_column;
+    char text[2048];
+    regel_level level;
+} Related;
+
+static void on_related(void *ctx, const regel_diagnostic *d)
+{
+    Related *r = ctx;
+    r->level = d->level;
+    r->n = (int)d->nrelated;
+    snprintf(r->text, sizeof r->text, "%s", d->text);
+    if (d->nrelated == 0)
+        return;
+    cr_assert_not_null(d->related);
+    snprintf(r->file, sizeof r->file, "%s", d->related[0].file);
+    snprintf(r->message, sizeof r->message, "%s", d->related[0].message);
+    r->line = d->related[0].line;
+    r->column = d->related[0].column;
+    r->end_line = d->related[0].end_line;
+    r->end_column = d->related[0].end_column;
+}
+
+Test(api, a_type_error_comes_with_where_the_type_was_declared)
+{
+    const char *text = "record R { id: Text  listade: Int }\n"
+                       "source rs: R from jsonl \"r.jsonl\" key id\n"
+                       "decision d for r in rs {\n"
+                       "    outcome ja | nej\n"
+                       "    must B1 r.listade >= \"6000\" else \"x\"\n"
+                       "}\n";
+    Related r;
+    memset(&r, 0, sizeof r);
+    regel_program *p;
+    cr_expect_eq(regel_compile_string("policy.regel", text, strlen(text), on_related, &r, &p), REGEL_ERR_POLICY);
+    cr_assert_eq(r.n, 1, "%s", r.text);
+    cr_expect_str_eq(r.file, "policy.regel");
+    cr_expect_str_eq(r.message, "field 'listade' of R is declared Int here");
+    cr_expect_eq(r.line, 1);
+    cr_expect_eq(r.column, 22);
+    cr_expect_eq(r.end_line, 1);
+    cr_expect_eq(r.end_column, 29);
+    /* The text shows the note with its own location and source line. */
+    cr_expect(strstr(r.text, "policy.regel:5:13: error: `>=` cannot compare Int with Text"), "%s", r.text);
+    cr_expect(strstr(r.text, "policy.regel:1:22: note: field 'listade' of R is declared Int here\n"
+                             " 1 | record R { id: Text  listade: Int }\n"
+                             "   |                      ^^^^^^^\n"),
+              "%s", r.text);
+}
+
+Test(api, warnings_alone_compile)
+{
+    const char *text = "decision d for x in [1] key \"k\" {\n    outcome ja | nej\n    should B3 true else \"x\"\n}\n";
+    Related r;
+    memset(&r, 0, sizeof r);
+    regel_program *p = NULL;
+    cr_expect_eq(regel_compile_string("w.regel", text, strlen(text), on_related, &r, &p), REGEL_OK);
+    cr_expect_not_null(p);
+    cr_expect_eq(r.level, REGEL_LEVEL_WARNING);
+    cr_expect_eq(r.n, 0);
+    cr_expect(strstr(r.text, "w.regel:3:15: warning: this `should` rule can never fail"), "%s", r.text);
+    regel_program_free(p);
+}
+
+static void last_note(void *ctx, const regel_diagnostic *d)
+{
+    unsigned long *left_out = ctx;
+    if (d->level == REGEL_LEVEL_NOTE) {
+        left_out[0] = d->errors_left_out;
+        left_out[1] = d->warnings_left_out;
+    }
+}
+
+Test(api, the_note_counts_the_warnings_left_out)
+{
+    static char text[16384];
+    snprintf(text, sizeof text, "fn f(n: Int) -> Int {\n");
+    for (int i = 0; i < 130; i++) {
+        size_t k = strlen(text);
+        snprintf(text + k, sizeof text - k, "    let v%d = %d\n", i, i);
+    }
+    size_t k = strlen(text);
+    snprintf(text + k, sizeof text - k, "    return n\n}\n");
+    unsigned long left_out[2] = {99, 99};
+    regel_program *p;
+    cr_expect_eq(regel_compile_string("m.regel", text, strlen(text), last_note, left_out, &p), REGEL_OK);
+    cr_expect_eq(left_out[0], 0);
+    cr_expect_eq(left_out[1], 30);
+    regel_program_free(p);
+}
+
 Test(api, compile_files_and_folders)
 {
     char *sub = path_in("policies");
@@ -520,7 +614,7 @@ Test(api, unknown_decision_is_a_usage_error)
     o.ndecisions = 2;
     regel_run_summary sum;
     cr_expect_eq(regel_run(p, &o, &sum), REGEL_ERR_USAGE);
-    cr_expect(strstr(s.reports, "no decision called 'ytterligare'"), "%s", s.reports);
+    cr_expect(strstr(s.reports, "no decision called 'ytterligare'; did you mean 'ytterligare_st'?"), "%s", s.reports);
     cr_expect_eq(s.len, 0, "nothing is written");
     cr_expect_eq(sum.decided, 0);
     regel_program_free(p);

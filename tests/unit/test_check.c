@@ -143,7 +143,7 @@ Test(check, int_and_decimal_mix)
 Test(check, decimal_does_not_narrow_to_int)
 {
     expect_error_at("const I: Int = 2.5\n", "must be Int, not Decimal", 1, 16);
-    expect_error_at("const M = 7 % 2.0\n", "% takes two integers", 1, 11);
+    expect_error_at("const M = 7 % 2.0\n", "`%` takes two integers, not Int and Decimal", 1, 11);
 }
 
 Test(check, collection_function_types)
@@ -275,13 +275,18 @@ Test(check, call_with_wrong_arguments)
 Test(check, optional_must_be_tested_before_use)
 {
     const Diagnostic *g = expect_error_at(in_decision("    must A1 r.opt > 1 else \"x\"\n"),
-                                          "this may be none, so it cannot be compared with >", 7, 13);
-    expect_hint(g, "give a default with ??");
-    expect_error_at(in_decision("    must A1 r.opt + 1 > 1 else \"x\"\n"), "this may be none, so it cannot be used in +",
-                    7, 13);
+                                          "`>` cannot compare Int? with Int: r.opt may be none", 7, 13);
+    expect_hint(g, "handle absence first: r.opt != none and ..., or give a default: r.opt ?? ...");
+    const Diagnostic *a = expect_error_at(in_decision("    must A1 r.opt + 1 > 1 else \"x\"\n"),
+                                          "`+` cannot be used between Int? and Int: r.opt may be none", 7, 13);
+    expect_hint(a, "r.opt != none and");
     const Diagnostic *f = expect_error_at(in_decision("    must A1 r.sub.x > 1 else \"x\"\n"),
                                           "this may be none (its type is Sub?), so it has no field 'x' for sure", 7, 13);
-    expect_hint(f, "?.x");
+    expect_hint(f, "test it first (r.sub != none and r.sub.x ...), or write r.sub?.x");
+    /* Only a path is narrowed by a test: anything else gets a default. */
+    const Diagnostic *m = expect_error_at(in_decision("    must A1 max(r.xs) > 1 else \"x\"\n"),
+                                          "`>` cannot compare Int? with Int: max(r.xs) may be none", 7, 13);
+    expect_hint(m, "give a default: max(r.xs) ?? ..., or name it with let");
 }
 
 Test(check, narrowing_by_and)
@@ -328,7 +333,7 @@ Test(check, narrowing_by_or)
     expect_clean(in_decision("    must A1 r.opt == none or r.opt > 1 else \"x\"\n"
                              "    must A2 r.sub == none or r.sub.x > 1 else \"x\"\n"));
     /* `x != none or ...` proves nothing on the right. */
-    expect_error_at(in_decision("    must A1 r.opt != none or r.opt > 1 else \"x\"\n"), "this may be none", 7, 30);
+    expect_error_at(in_decision("    must A1 r.opt != none or r.opt > 1 else \"x\"\n"), "r.opt may be none", 7, 30);
 }
 
 Test(check, narrowing_by_if)
@@ -336,7 +341,7 @@ Test(check, narrowing_by_if)
     expect_clean(in_decision("    must A1 if r.opt != none then r.opt > 1 else false else \"x\"\n"
                              "    must A2 if r.opt == none then false else r.opt > 1 else \"x\"\n"));
     expect_error_at(in_decision("    must A1 if r.opt != none then true else r.opt > 1 else \"x\"\n"),
-                    "this may be none", 7, 0);
+                    "r.opt may be none", 7, 0);
 }
 
 Test(check, narrowing_does_not_outlive_its_expression)
@@ -344,10 +349,10 @@ Test(check, narrowing_does_not_outlive_its_expression)
     /* A must-rule that fails does not stop the next one, so it proves nothing. */
     expect_error_at(in_decision("    must A1 r.opt != none else \"x\"\n"
                                 "    must A2 r.opt > 1 else \"x\"\n"),
-                    "this may be none", 8, 13);
+                    "r.opt may be none", 8, 13);
     expect_error_at(in_decision("    let ok = r.opt != none and true\n"
                                 "    must A2 r.opt > 1 else \"x\"\n"),
-                    "this may be none", 8, 13);
+                    "r.opt may be none", 8, 13);
 }
 
 Test(check, narrowing_by_guard_lasts_for_the_rules_after_it)
@@ -359,7 +364,7 @@ Test(check, narrowing_by_guard_lasts_for_the_rules_after_it)
     /* Rules before the guard are not narrowed. */
     expect_error_at(in_decision("    must A1 r.opt > 1 else \"x\"\n"
                                 "    guard G1 r.opt != none else \"x\"\n"),
-                    "this may be none", 7, 13);
+                    "r.opt may be none", 7, 13);
 }
 
 Test(check, guard_narrowing_does_not_reach_outcome_or_fields)
@@ -370,8 +375,8 @@ Test(check, guard_narrowing_does_not_reach_outcome_or_fields)
                               "    guard G1 r.opt != none else \"x\"\n"
                               "    field f = r.opt + 1\n"
                               "}\n";
-    expect_error_at(src, "this may be none, so it cannot be compared with >", 6, 21);
-    expect_error_at(src, "this may be none, so it cannot be used in +", 8, 15);
+    expect_error_at(src, "`>` cannot compare Int? with Int: r.opt may be none", 6, 21);
+    expect_error_at(src, "`+` cannot be used between Int? and Int: r.opt may be none", 8, 15);
 }
 
 Test(check, safe_navigation_and_default)
@@ -388,7 +393,7 @@ Test(check, safe_navigation_and_default)
 
 Test(check, lookup_in_keyed_source_is_optional)
 {
-    expect_error_at(in_decision("    must A1 rs[r.id].listade > 1 else \"x\"\n"), "this may be none", 7, 13);
+    expect_error_at(in_decision("    must A1 rs[r.id].listade > 1 else \"x\"\n"), "this may be none (its type is R?)", 7, 13);
     expect_clean(in_decision("    let o = rs[r.id]\n    must A1 o != none and o.listade > 1 else \"x\"\n"));
     expect_error_at(RECORDS "source us: R from jsonl \"u.jsonl\"\n"
                             "decision d for r in rs {\n    outcome ja | nej\n    must A1 us[\"a\"] != none else \"x\"\n}\n",
@@ -427,7 +432,7 @@ Test(check, enum_words_of_another_enum_do_not_mix)
 {
     expect_error_at("enum A = x | y\nenum B = x | z\n"
                     "decision t for v in [A.x] key \"k\" {\n    outcome ja | nej\n    must R1 v == B.x else \"m\"\n}\n",
-                    "== cannot compare A with B", 5, 13);
+                    "`==` cannot compare A with B", 5, 13);
 }
 
 /* ---------------------------------------------------------------- functions, constants, decisions */
@@ -797,6 +802,350 @@ Test(check, an_enum_word_text_cannot_be_empty)
 Test(check, records_of_different_types_do_not_compare)
 {
     expect_error_at("record A { x: Int }\nrecord B { x: Int }\nconst C = A(x: 1) == B(x: 1)\n",
-                    "== cannot compare A with B", 3, 11);
+                    "`==` cannot compare A with B", 3, 11);
     expect_clean("record A { x: Int }\nconst C = A(x: 1) == A(x: 1)\nconst D = [A(x: 1)] == []\n");
+}
+
+/* ---------------------------------------------------------------- where a type comes from */
+
+/* The note of g whose message contains needle, at line:col; fails the test
+ * when there is none. */
+static void expect_note(const Result *r, const Diagnostic *g, const char *needle, long line, long col)
+{
+    if (!g)
+        return;
+    for (size_t i = 0; i < g->nnotes; i++) {
+        long l, c;
+        span_position(r->files, g->notes[i].span, &l, &c);
+        if (strstr(g->notes[i].message, needle) && l == line && c == col)
+            return;
+    }
+    RgBuf b;
+    buf_init(&b);
+    for (size_t i = 0; i < g->nnotes; i++) {
+        long l, c;
+        span_position(r->files, g->notes[i].span, &l, &c);
+        buf_printf(&b, "  %ld:%ld: %s\n", l, c, g->notes[i].message);
+    }
+    cr_expect_fail("\"%s\" has no note \"%s\" at %ld:%ld; its notes:\n%s", g->message, needle, line, col,
+                   b.data ? b.data : "  (none)");
+}
+
+/* The diagnostic whose message contains needle, checked with its notes. */
+static const Diagnostic *diag_with(const Result *r, const char *needle)
+{
+    const Diagnostic *g = find_diag(r->diags, needle);
+    cr_expect_not_null(g, "no \"%s\" in\n%s", needle, diags_text(r->diags));
+    return g;
+}
+
+Test(check, a_comparison_names_both_types_and_where_the_field_is_declared)
+{
+    Result r = check_src(in_decision("    must A1 r.listade >= \"6000\" else \"x\"\n"));
+    const Diagnostic *g = diag_with(&r, "`>=` cannot compare Int with Text");
+    expect_note(&r, g, "field 'listade' of R is declared Int here", 3, 22);
+    cr_expect_eq(g ? g->nnotes : 0, 1, "a literal needs no note");
+}
+
+Test(check, notes_for_lets_constants_parameters_and_results)
+{
+    Result r = check_src(RECORDS "const GRANS = \"6000\"\n"
+                                 "fn grans(n: Text) -> Text = n\n"
+                                 "fn dubbel(n: Int) = n * 2\n"
+                                 "table niva(r: R) -> Int {\n    r.listade > 1 => 1,\n}\n"
+                                 "decision d for r in rs {\n    outcome ja | nej\n"
+                                 "    let antal = \"3\"\n"
+                                 "    let datum: Date = 2026-01-01\n"
+                                 "    must A1 r.listade >= GRANS else \"x\"\n"
+                                 "    must A2 antal > r.listade else \"x\"\n"
+                                 "    must A3 datum > grans(\"x\") else \"x\"\n"
+                                 "    must A4 dubbel(1) == \"2\" else \"x\"\n"
+                                 "    must A5 niva(r) > 1 else \"x\"\n"
+                                 "}\n");
+    const Diagnostic *a1 = diag_with(&r, "`>=` cannot compare Int with Text");
+    expect_note(&r, a1, "'GRANS' is Text, from its value here", 5, 15);
+    const Diagnostic *a2 = diag_with(&r, "`>` cannot compare Text with Int");
+    expect_note(&r, a2, "'antal' is Text, from its value here", 13, 17);
+    expect_note(&r, a2, "field 'listade' of R is declared Int here", 3, 22);
+    const Diagnostic *a3 = diag_with(&r, "`>` cannot compare Date with Text");
+    expect_note(&r, a3, "'datum' is declared Date here", 14, 16);
+    expect_note(&r, a3, "grans() is declared to return Text here", 6, 22);
+    const Diagnostic *a4 = diag_with(&r, "`==` cannot compare Int with Text");
+    expect_note(&r, a4, "dubbel() returns Int, the type of its result here", 7, 21);
+    const Diagnostic *a5 = diag_with(&r, "`>` cannot compare Int? with Int: niva(r) may be none");
+    expect_note(&r, a5, "table niva() is declared -> Int here; without an else row it gives Int?", 8, 21);
+}
+
+Test(check, an_argument_notes_its_parameter_and_a_record_field_its_declaration)
+{
+    Result r = check_src(RECORDS "fn f(r: R, grans: Decimal) -> Bool = r.grad >= grans\n"
+                                 "const S = Sub(x: \"ett\")\n"
+                                 "decision d for r in rs {\n    outcome ja | nej\n"
+                                 "    must A1 f(r, \"100\") else \"x\"\n}\n");
+    const Diagnostic *a = diag_with(&r, "argument 2 of f() must be Decimal, not Text");
+    expect_note(&r, a, "parameter 'grans' of f() is declared Decimal here", 5, 19);
+    const Diagnostic *s = diag_with(&r, "field x must be Int, not Text");
+    expect_note(&r, s, "field 'x' of Sub is declared Int here", 2, 14);
+}
+
+Test(check, a_condition_of_the_wrong_type_notes_its_field)
+{
+    Result r = check_src(in_decision("    must A1 r.grad else \"x\"\n"));
+    const Diagnostic *g = diag_with(&r, "a rule's condition must be Bool, not Decimal");
+    expect_note(&r, g, "field 'grad' of R is declared Decimal here", 3, 81);
+}
+
+Test(check, an_optional_compared_says_how_to_handle_absence)
+{
+    Result r = check_src(in_decision("    must A1 r.opt < 5 else \"x\"\n"));
+    const Diagnostic *g = diag_with(&r, "`<` cannot compare Int? with Int: r.opt may be none");
+    expect_hint(g, "handle absence first: r.opt != none and ..., or give a default: r.opt ?? ...");
+    expect_note(&r, g, "field 'opt' of R is declared Int? here", 3, 36);
+    /* A value, not a condition: only a default fits. */
+    const Diagnostic *v = expect_error_at(in_decision("    let n: Int = r.opt\n"),
+                                          "the value of n may be none here (its type is Int?), but Int is required", 7,
+                                          18);
+    expect_hint(v, "give a default: r.opt ?? ...");
+}
+
+/* ---------------------------------------------------------------- did you mean */
+
+Test(check, suggestions_for_constants_and_functions)
+{
+    const Diagnostic *k = expect_error_at("const GRANSEN = 1\ndecision t for x in [1] key \"k\" {\n    outcome ja | nej\n"
+                                          "    must A1 x > GRANSN else \"x\"\n}\n",
+                                          "unknown name 'GRANSN'", 4, 17);
+    expect_hint(k, "did you mean 'GRANSEN'?");
+    const Diagnostic *f = expect_error_at("fn dubbel(n: Int) -> Int = n * 2\n"
+                                          "decision t for x in [1] key \"k\" {\n    outcome ja | nej\n"
+                                          "    must A1 dubel(x) > 1 else \"x\"\n}\n",
+                                          "unknown function 'dubel'", 4, 13);
+    expect_hint(f, "did you mean 'dubbel'?");
+}
+
+Test(check, suggestions_for_enum_words)
+{
+    const Diagnostic *q = expect_error_at(in_decision("    must A1 r.bt == Bt.pagaend else \"x\"\n"), "Bt has no word 'pagaend'",
+                                          7, 24);
+    expect_hint(q, "did you mean 'pagaende'?");
+    const Diagnostic *l = expect_error_at(in_decision("    must A1 r.bt in [klar, pagaend] else \"x\"\n"),
+                                          "unknown name 'pagaend'", 7, 28);
+    expect_hint(l, "did you mean 'pagaende'? (a word of Bt)");
+    /* Where the type is not known, the word is suggested qualified. */
+    const Diagnostic *w = expect_error_at(in_decision("    let w = pagaende\n"), "unknown name 'pagaende'", 7, 13);
+    expect_hint(w, "'pagaende' is a word of Bt; where its type is not known, write Bt.pagaende");
+    const Diagnostic *m = expect_error_at(in_decision("    let w = pagaend\n"), "unknown name 'pagaend'", 7, 13);
+    expect_hint(m, "did you mean 'Bt.pagaende'?");
+}
+
+Test(check, suggestions_for_decisions_and_queues)
+{
+    const char *decisions = RECORDS "decision inskrivning for r in rs {\n    outcome ja | nej\n}\n"
+                                    "queue st_kon for r in rs order r.id {\n    must D1 true else \"x\"\n}\n";
+    RgBuf b;
+    buf_init(&b);
+    buf_printf(&b, "%sdecision d for r in rs {\n    outcome ja | nej\n    include inskrivnng(r)\n}\n", decisions);
+    expect_hint(expect_error_at(b.data, "inskrivnng is not a decision or a queue", 13, 13), "did you mean 'inskrivning'?");
+    buf_clear(&b);
+    buf_printf(&b, "%sdecision d for r in rs {\n    outcome ja | nej\n    include st_kn(r)\n}\n", decisions);
+    expect_hint(expect_error_at(b.data, "st_kn is not a decision or a queue", 13, 13), "did you mean 'st_kon'?");
+    buf_clear(&b);
+    buf_printf(&b, "%sdecision d for r in rs {\n    outcome ja | nej\n    must A1 inskrivnng(r).passed else \"x\"\n}\n",
+               decisions);
+    expect_hint(expect_error_at(b.data, "unknown function 'inskrivnng'", 13, 13), "did you mean 'inskrivning'?");
+}
+
+Test(check, suggestions_for_sources_in_given_and_expressions)
+{
+    const Diagnostic *g = expect_error_at(RECORDS "test \"t\" {\n    given rss = []\n    expect true\n}\n",
+                                          "given names a source (or today), and 'rss' is not one", 6, 11);
+    expect_hint(g, "did you mean 'rs'?");
+    const Diagnostic *e = expect_error_at(RECORDS "source vardcentraler: R from jsonl \"v.jsonl\" key id\n"
+                                                  "decision d for r in vardcentralr {\n    outcome ja | nej\n}\n",
+                                          "unknown name 'vardcentralr'", 6, 21);
+    expect_hint(e, "did you mean 'vardcentraler'?");
+}
+
+Test(check, suggestions_for_types_fields_of_values_and_hit_policies)
+{
+    expect_hint(expect_error_at("record T { xs: Lst<Int> }\n", "unknown type 'Lst'", 1, 16), "did you mean 'List'?");
+    expect_error_at("record T { x: Int<Text> }\n", "'Int' takes no type arguments", 1, 15);
+    expect_hint(expect_error_at("const D = 2026-01-01.yaer\n", "a value of type Date has no field 'yaer'", 1, 22),
+                "did you mean 'year'?");
+    expect_hint(expect_error_at("const P = 3 months.month\n", "a value of type Duration has no field 'month'", 1, 20),
+                "did you mean 'months'?");
+    expect_hint(expect_error_at("table t(x: Int) -> Int frist {\n    x > 1 => 1,\n}\n",
+                                "a table's hit policy is first, unique or all, not 'frist'", 1, 24),
+                "did you mean 'first'?");
+}
+
+Test(check, suggestions_for_imported_formats)
+{
+    char *dir = temp_dir();
+    write_file(dir, "formats.regel", "format kalkylark = csv(separator: \";\")\n");
+    char *main_path = write_file(dir, "main.regel",
+                                 "import formats\nrecord R { id: Text }\n"
+                                 "source rs: R from kalkylar \"r.csv\" key id\n");
+    const char *paths[] = {main_path};
+    Result r = check_paths(sources_new(), paths, 1);
+    const Diagnostic *g = diag_with(&r, "unknown format 'kalkylar'");
+    expect_hint(g, "did you mean 'kalkylark'?");
+    remove_dir(dir);
+}
+
+/* ---------------------------------------------------------------- warnings */
+
+/* A warning containing needle at line:col (col 0: any column); returns it. */
+static const Diagnostic *expect_warning_at(const char *src, const char *needle, long line, long col)
+{
+    Result r = check_src(src);
+    cr_expect_eq(r.diags->errors, 0, "a warning alone, no errors:\n%s", diags_text(r.diags));
+    for (size_t i = 0; i < r.diags->count; i++) {
+        const Diagnostic *g = &r.diags->items[i];
+        long l, c;
+        span_position(r.files, g->span, &l, &c);
+        if (strstr(g->message, needle) && l == line && (col == 0 || c == col)) {
+            cr_expect(g->level == DIAG_WARNING, "\"%s\" is not a warning", g->message);
+            return g;
+        }
+    }
+    cr_expect_fail("no warning containing \"%s\" at %ld:%ld in\n%s\ngot:\n%s", needle, line, col, src,
+                   diags_text(r.diags));
+    return NULL;
+}
+
+static void expect_no_warning(const char *src)
+{
+    Result r = check_src(src);
+    cr_expect_eq(r.diags->errors, 0, "%s", diags_text(r.diags));
+    cr_expect_eq(r.diags->warnings, 0, "no warning expected in\n%s\ngot:\n%s", src, diags_text(r.diags));
+}
+
+Test(check, a_rule_whose_condition_is_always_true)
+{
+    const Diagnostic *g = expect_warning_at(in_decision("    should B3 true else \"x\"\n"),
+                                            "this `should` rule can never fail: its condition is always true", 7, 15);
+    expect_hint(g, "the condition uses constants only; correct the condition, or remove the rule");
+    expect_hint(expect_warning_at(in_decision("    must B4 count(r.xs) >= 0 else \"x\"\n"),
+                                  "this `must` rule can never fail", 7, 13),
+                "count(), length() and abs() are never negative");
+    expect_warning_at(in_decision("    must B5 0 <= length(r.id) else \"x\"\n"), "can never fail", 7, 13);
+    expect_warning_at(in_decision("    must B6 count(r.xs) > -1 else \"x\"\n"), "can never fail", 7, 13);
+    expect_hint(expect_warning_at(in_decision("    guard G1 r.listade == r.listade else \"x\"\n"),
+                                  "this `guard` rule can never fail", 7, 14),
+                "both sides of the comparison are the same");
+    expect_warning_at("const PA = true\nconst N = 3\n" RECORDS
+                      "decision d for r in rs {\n    outcome ja | nej\n    must B7 PA and N * 2 > 5 else \"x\"\n}\n",
+                      "can never fail", 9, 13);
+    expect_warning_at(in_decision("    must B8 r.listade > 1 or not false else \"x\"\n"), "can never fail", 7, 13);
+    expect_warning_at(in_decision("    must B9 for k in r.xs: true else \"x\"\n"), "can never fail", 7, 28);
+}
+
+Test(check, rules_that_can_fail_are_not_warned_about)
+{
+    expect_no_warning(in_decision("    must B1 count(r.xs) > 0 else \"x\"\n"
+                                  "    must B2 count(r.xs) >= 1 else \"x\"\n"
+                                  "    must B3 r.listade >= 0 else \"x\"\n"
+                                  "    must B4 false else \"x\"\n"
+                                  "    must B5 r.listade > 1 and true else \"x\"\n"
+                                  "    must B6 sum(r.xs) >= 0 else \"x\"\n"
+                                  "    must B7 r.listade == r.grad else \"x\"\n"));
+}
+
+Test(check, an_unused_let)
+{
+    const Diagnostic *g = expect_warning_at(in_decision("    let rest = 5\n"), "'rest' is never used", 7, 9);
+    expect_hint(g, "remove the let, or start its name with _ (_rest) to keep it");
+    expect_warning_at("fn f(n: Int) -> Int {\n    let dubbel = n * 2\n    return n\n}\n", "'dubbel' is never used", 2, 9);
+    expect_warning_at(RECORDS "queue q for r in rs order r.id {\n    let y = 1\n    must D1 r.listade > 0 else \"x\"\n}\n",
+                      "'y' is never used", 6, 9);
+    expect_warning_at("test \"t\" {\n    let x = 1\n    expect 1 > 0\n}\n", "'x' is never used", 2, 9);
+}
+
+Test(check, used_lets_and_lets_starting_with_an_underscore_are_not_warned_about)
+{
+    expect_no_warning(in_decision("    let _rest = 5\n"
+                                  "    let a = 1\n"
+                                  "    let b = 2\n"
+                                  "    let c = 3\n"
+                                  "    must B1 r.listade > a else \"{b}\"\n"
+                                  "    field f = c\n"));
+    expect_no_warning("fn f(n: Int) -> Int {\n    let _d = n\n    let e = n * 2\n    return e\n}\n");
+}
+
+Test(check, no_unused_let_warning_after_an_error)
+{
+    /* The arguments of an unknown function are not checked: the let may
+     * well be used there. */
+    Result r = check_src(in_decision("    let a = 1\n    must B1 okand(a) else \"x\"\n"));
+    cr_expect_eq(r.diags->errors, 1, "%s", diags_text(r.diags));
+    cr_expect_eq(r.diags->warnings, 0, "%s", diags_text(r.diags));
+}
+
+Test(check, a_table_row_that_can_never_be_chosen)
+{
+    Result r = check_src(RECORDS "table t(r: R) -> Int {\n"
+                                 "    r.listade > 1 => 1,\n"
+                                 "    r.bt == klar => 2,\n"
+                                 "    r.listade > 1 => 3,\n"
+                                 "    else => 4,\n"
+                                 "}\n");
+    cr_expect_eq(r.diags->errors, 0, "%s", diags_text(r.diags));
+    const Diagnostic *g = diag_with(&r, "this row can never be chosen: an earlier row has the same condition");
+    long l = 0, c = 0;
+    if (g)
+        span_position(r.files, g->span, &l, &c);
+    cr_expect(l == 8 && c == 5, "at %ld:%ld", l, c);
+    expect_hint(g, "a table takes the first row that holds");
+    expect_note(&r, g, "the same condition, in an earlier row", 6, 5);
+    cr_expect_eq(r.diags->warnings, 1, "%s", diags_text(r.diags));
+
+    Result k = check_src("const ALLTID = true\n" RECORDS "table t(r: R) -> Int {\n"
+                         "    r.listade > 1 => 1,\n"
+                         "    ALLTID or r.listade > 2 => 2,\n"
+                         "    r.bt == klar => 3,\n"
+                         "    else => 4,\n"
+                         "}\n");
+    const Diagnostic *a = diag_with(&k, "this row and the ones after it can never be chosen: the row before always holds");
+    expect_note(&k, a, "this condition is always true", 8, 5);
+    cr_expect_eq(k.diags->warnings, 1, "one warning for all the rows after: %s", diags_text(k.diags));
+}
+
+Test(check, table_rows_that_differ_or_other_hit_policies_are_not_warned_about)
+{
+    expect_no_warning(RECORDS "table t(r: R) -> Int {\n    r.listade > 1 => 1,\n    r.listade > 2 => 2,\n    else => 3,\n}\n");
+    expect_no_warning(RECORDS "table t(r: R) -> Int all {\n    r.listade > 1 => 1,\n    r.listade > 1 => 2,\n}\n");
+    /* The last row may always hold: it is an else written as a condition. */
+    expect_no_warning(RECORDS "table t(r: R) -> Int {\n    r.listade > 1 => 1,\n    true => 2,\n}\n");
+}
+
+Test(check, an_else_row_that_is_not_last_is_an_error_with_a_hint)
+{
+    const Diagnostic *g = expect_error_at(RECORDS "table t(r: R) -> Int {\n    else => 1,\n    r.listade > 1 => 2,\n}\n",
+                                          "the else row comes last", 6, 5);
+    expect_hint(g, "move the else row to the end of the table");
+}
+
+Test(check, a_test_without_expectations_is_a_warning_with_a_hint)
+{
+    expect_hint(expect_warning_at("test \"t\" {\n    given today = 2026-01-01\n}\n", "this test expects nothing", 1, 6),
+                "expect");
+}
+
+Test(check, warnings_do_not_crowd_out_errors)
+{
+    /* More unused lets than diagnostics are kept, then an error: the error
+     * is kept, as errors and warnings have a limit each. */
+    RgBuf b;
+    buf_init(&b);
+    buf_adds(&b, "fn f(n: Int) -> Int {\n");
+    for (int i = 0; i < DIAG_MAX_KEPT + 20; i++)
+        buf_printf(&b, "    let v%d = %d\n", i, i);
+    buf_adds(&b, "    return n\n}\nconst K = okand\n");
+    Result r = check_src(b.data);
+    cr_expect_eq(r.diags->warnings, DIAG_MAX_KEPT + 20);
+    cr_expect_eq(r.diags->errors, 1);
+    cr_expect_not_null(find_diag(r.diags, "unknown name 'okand'"), "the error is kept");
+    cr_expect_eq(r.diags->dropped, 20);
+    cr_expect_eq(r.diags->dropped_errors, 0);
 }
