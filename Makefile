@@ -60,7 +60,8 @@ LDLIBS := $(PKG_LIBS) -lcsv -lm -lpthread
 LDFLAGS := $(FLAVOUR_LDFLAGS)
 
 GEN := $(BUILD)/gen
-LIB_SRC := $(filter-out src/main.c,$(wildcard src/*.c))
+# The REPL is part of the command only: it links libedit.
+LIB_SRC := $(filter-out src/main.c src/repl.c,$(wildcard src/*.c))
 LIB_OBJ := $(LIB_SRC:src/%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/parser.o \
            $(BUILD)/obj/scanner.o $(BUILD)/obj/stdlib_data.o
 STDLIB := $(sort $(wildcard stdlib/*.regel))
@@ -93,7 +94,8 @@ $(BUILD)/config.mk: Makefile
 	@mkdir -p $(BUILD)
 	@{ echo "PKG_CFLAGS := $$(pkg-config --cflags $(PKGS))"; \
 	   echo "PKG_LIBS := $$(pkg-config --libs $(PKGS))"; \
-	   echo "CRITERION_LIBS := $$(pkg-config --libs criterion)"; } > $@
+	   echo "CRITERION_LIBS := $$(pkg-config --libs criterion)"; \
+	   echo "EDIT_LIBS := $$(pkg-config --libs libedit)"; } > $@
 
 # ---------------------------------------------------------------- build
 $(GEN)/parser.c $(GEN)/parser.h &: grammar/regel.y
@@ -154,9 +156,9 @@ $(LIBSO): $(LIB_OBJ)
 	$(say) LD $@
 	$(Q)$(CC) -shared -Wl,-soname,libregel.so.$(SOVERSION) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(REGEL): $(BUILD)/obj/main.o $(LIBA)
+$(REGEL): $(BUILD)/obj/main.o $(BUILD)/obj/repl.o $(LIBA)
 	$(say) LD $@
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(EDIT_LIBS)
 
 -include $(wildcard $(BUILD)/obj/*.d $(BUILD)/tests/*.d)
 
@@ -168,18 +170,20 @@ UNIT := $(BUILD)/tests/unit_tests
 $(BUILD)/tests/%.o: tests/unit/%.c | $(GEN)/parser.h $(GEN)/scanner.h
 	@mkdir -p $(@D)
 	$(say) CC $<
-	$(Q)$(CC) $(CPPFLAGS) -DSOURCE_ROOT='"$(CURDIR)"' $(CFLAGS) $(WARN) -Wno-missing-prototypes -c $< -o $@
+	$(Q)$(CC) $(CPPFLAGS) -DSOURCE_ROOT='"$(CURDIR)"' -DREGEL_BIN='"$(CURDIR)/$(REGEL)"' $(CFLAGS) $(WARN) \
+	    -Wno-missing-prototypes -c $< -o $@
 
 $(UNIT): $(UNIT_OBJ) $(LIBA)
 	$(say) LD $@
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(CRITERION_LIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(CRITERION_LIBS) -lutil
 
 # libgc and ASan both watch the stack; the collector's own blocks are not
 # collected in sanitizer builds, so leak reports would be noise.
 export ASAN_OPTIONS := detect_stack_use_after_return=0:detect_leaks=0:abort_on_error=0
 export UBSAN_OPTIONS := print_stacktrace=1:halt_on_error=1
 
-unit: $(UNIT)
+# The REPL's tests drive the command itself through a pseudo-terminal.
+unit: $(UNIT) $(REGEL)
 	$(UNIT) --jobs 2 --short-filename
 
 golden: $(REGEL)

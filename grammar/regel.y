@@ -85,6 +85,8 @@ static const char *source_text(const ParseState *st, Span s) { return rg_strndup
 %token FALSE "false" NONE "none" IT "it" RETURN "return"
 %token QUEUE "queue" BY "by" ORDER "order" CAPACITY "capacity" TABLE "table" TEST "test"
 %token GIVEN "given" EXPECT "expect"
+/* Never written: the scanner gives it first when the REPL parses a line. */
+%token REPL_START "start of the line"
 %token EQ "==" NE "!=" LE "<=" GE ">=" FAT_ARROW "=>" ARROW "->"
 %token QDOT "?." QQ "??"
 %token <i> INTEGER "integer" UNIT "unit"
@@ -123,6 +125,17 @@ static const char *source_text(const ParseState *st, Span s) { return rg_strndup
 
 module
     : decls                     { Node *m = mk(N_MODULE, @$); m->u.module.decls = $1; PS->module = m; }
+    | REPL_START repl_input
+    ;
+
+/* A line of the REPL: an expression, a let, or declarations. */
+repl_input
+    : expr                      { Node *m = mk(N_MODULE, @$); m->u.module.repl_expr = $1; PS->module = m; }
+    | let                       { Node *m = mk(N_MODULE, @$); m->u.module.repl_let = $1; PS->module = m; }
+    | decl decls                { Node *m = mk(N_MODULE, @$); memset(&m->u.module.decls, 0, sizeof m->u.module.decls);
+                                  nodes_push(&m->u.module.decls, $1);
+                                  for (size_t i = 0; i < $2.len; i++) nodes_push(&m->u.module.decls, $2.items[i]);
+                                  PS->module = m; }
     ;
 
 decls
@@ -685,10 +698,11 @@ static void rg_yyerror(Span *loc, yyscan_t scanner, const char *msg)
     st->errors++;
 }
 
-Node *parse_module(const SourceSet *sources, uint32_t file, DiagList *diags, bool *incomplete)
+static Node *parse_file(const SourceSet *sources, uint32_t file, DiagList *diags, bool *incomplete, bool repl)
 {
     const SourceFile *f = sources_get(sources, file);
     ParseState *st = rg_alloc(sizeof *st);
+    st->repl_start = repl;
     st->diags = diags;
     st->file = file;
     st->text = f->text;
@@ -720,4 +734,14 @@ Node *parse_module(const SourceSet *sources, uint32_t file, DiagList *diags, boo
     if (incomplete)
         *incomplete = st->incomplete;
     return m;
+}
+
+Node *parse_module(const SourceSet *sources, uint32_t file, DiagList *diags, bool *incomplete)
+{
+    return parse_file(sources, file, diags, incomplete, false);
+}
+
+Node *parse_repl(const SourceSet *sources, uint32_t file, DiagList *diags, bool *incomplete)
+{
+    return parse_file(sources, file, diags, incomplete, true);
 }

@@ -129,7 +129,7 @@ size_t node_children(const Node *n, Node **out, size_t max)
     Collector c = {out, max, 0};
     switch (n->kind) {
     case N_INT: case N_DEC: case N_TEXT: case N_BOOL: case N_NONE: case N_DATE:
-    case N_NAME: case N_IT: case N_IMPORT:
+    case N_NAME: case N_IT: case N_IMPORT: case N_VALUE:
         break;
     case N_INTERP: case N_LIST:
         put_list(&c, &n->u.list);
@@ -331,7 +331,7 @@ const char *node_kind_name(NodeKind kind)
     static const char *const names[] = {
         [N_INT] = "integer", [N_DEC] = "decimal", [N_TEXT] = "text", [N_INTERP] = "text",
         [N_BOOL] = "boolean", [N_NONE] = "none", [N_DATE] = "date", [N_LIST] = "list",
-        [N_NAME] = "name", [N_IT] = "it", [N_ELEM_FIELD] = "field", [N_FIELD] = "field",
+        [N_NAME] = "name", [N_IT] = "it", [N_VALUE] = "value", [N_ELEM_FIELD] = "field", [N_FIELD] = "field",
         [N_INDEX] = "index", [N_CALL] = "call", [N_LAMBDA] = "lambda",
         [N_NAMED_ARG] = "named argument", [N_WORD] = "enum word", [N_UNARY] = "operator", [N_BINARY] = "operator",
         [N_IF] = "if", [N_WHERE] = "where", [N_DURATION] = "duration", [N_TYPE] = "type",

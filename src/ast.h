@@ -19,6 +19,7 @@
 
 struct Type;
 struct Symbol;
+struct Value;
 
 typedef enum NodeKind {
     /* expressions */
@@ -45,6 +46,7 @@ typedef enum NodeKind {
     N_IF,         /* cond */
     N_WHERE,      /* where: list where pred */
     N_DURATION,   /* dur: amount unit */
+    N_VALUE,      /* value: a value already computed (a REPL binding); `type` is set */
     /* types */
     N_TYPE,       /* type_ref */
     /* statements in decisions and function bodies */
@@ -167,6 +169,9 @@ struct Node {
             Node *amount;
             DurUnit unit;
         } dur;
+        struct {
+            const struct Value *v;
+        } value;
         struct {
             Ident name;
             NodeList args;  /* N_TYPE */
@@ -341,6 +346,8 @@ struct Node {
             NodeList decls;
             NodeList comments;  /* N_TEXT nodes holding each comment */
             bool syntax_errors;
+            Node *repl_expr;    /* parse_repl: the line was this expression */
+            Node *repl_let;     /* parse_repl: the line was this let */
         } module;
     } u;
 };

@@ -361,6 +361,7 @@ static Module *add_module(Checker *c, const char *key, const char *display_path,
     m->path = display_path;
     m->dir = dir;
     m->stdlib = stdlib;
+    m->key = key;
     strmap_init(&m->names);
     m->file = sources_add(c->files, display_path, text, len);
     strmap_put(&c->modules_by_path, key, m);
@@ -467,6 +468,9 @@ static void load_imports(Checker *c)
 {
     for (size_t i = 0; i < c->out->nmodules; i++) {
         Module *m = c->out->modules[i];
+        if (m->imports_loaded)
+            continue;
+        m->imports_loaded = true;
         NodeList *decls = &m->ast->u.module.decls;
         for (size_t j = 0; j < decls->len; j++) {
             Node *d = decls->items[j];
@@ -507,6 +511,9 @@ static Symbol *lookup_top(Checker *c, const char *name, Span use)
     Module *from = NULL;
     for (size_t i = 0; i < c->mod->nimports; i++) {
         Symbol *t = strmap_get(&c->mod->imports[i]->names, name);
+        /* A REPL line sees everything, the bindings and the latest first. */
+        if (t && c->mod->repl)
+            return t;
         if (!t || t == found)
             continue;
         if (found) {
@@ -2510,6 +2517,8 @@ static const Type *check_expr(Checker *c, Node *n, const Type *expected)
     case N_BINARY: return check_binary(c, n);
     case N_IF: return check_if(c, n, expected);
     case N_WHERE: return check_where(c, n);
+    case N_VALUE:
+        return n->type;
     case N_DURATION: {
         const Type *t = check_expr(c, n->u.dur.amount, &type_int);
         expect_type(c, n->u.dur.amount, &type_int, "the number of a duration");
@@ -3466,7 +3475,7 @@ static void check_all(Checker *c)
     /* Types first, across all modules, so records can refer to each other. */
     for (size_t i = 0; i < nmods; i++) {
         Module *m = c->out->modules[i];
-        if (m->ast->u.module.syntax_errors)
+        if (m->checked || m->ast->u.module.syntax_errors)
             continue;
         c->mod = m;
         for (size_t j = 0; j < m->ast->u.module.decls.len; j++) {
@@ -3477,7 +3486,7 @@ static void check_all(Checker *c)
     }
     for (size_t i = 0; i < nmods; i++) {
         Module *m = c->out->modules[i];
-        if (m->ast->u.module.syntax_errors)
+        if (m->checked || m->ast->u.module.syntax_errors)
             continue;
         c->mod = m;
         for (size_t j = 0; j < m->ast->u.module.decls.len; j++) {
@@ -3488,7 +3497,7 @@ static void check_all(Checker *c)
     }
     for (size_t i = 0; i < nmods; i++) {
         Module *m = c->out->modules[i];
-        if (m->ast->u.module.syntax_errors)
+        if (m->checked || m->ast->u.module.syntax_errors)
             continue;
         c->mod = m;
         for (size_t j = 0; j < m->ast->u.module.decls.len; j++) {
@@ -3501,7 +3510,7 @@ static void check_all(Checker *c)
     }
     for (size_t i = 0; i < nmods; i++) {
         Module *m = c->out->modules[i];
-        if (m->ast->u.module.syntax_errors)
+        if (m->checked || m->ast->u.module.syntax_errors)
             continue;
         for (size_t j = 0; j < m->ast->u.module.decls.len; j++) {
             Node *d = m->ast->u.module.decls.items[j];
@@ -3517,6 +3526,8 @@ static void check_all(Checker *c)
                 check_test(c, d);
         }
     }
+    for (size_t i = 0; i < nmods; i++)
+        c->out->modules[i]->checked = true;
     order_decisions(c->out);
 }
 
@@ -3583,4 +3594,257 @@ bool checked_is_root(const Checked *c, const Node *decision)
 {
     (void)c;
     return decision->u.decision.module && decision->u.decision.module->root;
+}
+
+/* ---------------------------------------------------------------- sessions */
+
+struct CheckSession {
+    Checker *c;
+    Module *bindings; /* the values bound with check_session_bind */
+    size_t lines;     /* lines checked so far, for unique module keys */
+    /* What check_session_forget returns to. */
+    struct {
+        size_t nmodules, nfns, ndecisions, nsources, nrules, nconsts, nqueues, ntests, nrecords;
+        bool set;
+    } mark;
+};
+
+static void session_mark(CheckSession *s)
+{
+    Checked *o = s->c->out;
+    s->mark.nmodules = o->nmodules;
+    s->mark.nfns = o->nfns;
+    s->mark.ndecisions = o->ndecisions;
+    s->mark.nsources = o->nsources;
+    s->mark.nrules = o->nrules;
+    s->mark.nconsts = o->nconsts;
+    s->mark.nqueues = o->nqueues;
+    s->mark.ntests = o->ntests;
+    s->mark.nrecords = o->nrecords;
+    s->mark.set = true;
+}
+
+/* Back to the mark: the modules added since are forgotten (and loaded
+ * afresh if named again), and so is everything they declared. */
+void check_session_forget(CheckSession *s)
+{
+    if (!s->mark.set)
+        return;
+    Checked *o = s->c->out;
+    for (size_t i = s->mark.nmodules; i < o->nmodules; i++)
+        strmap_put(&s->c->modules_by_path, o->modules[i]->key, NULL);
+    o->nmodules = s->mark.nmodules;
+    o->nfns = s->mark.nfns;
+    o->ndecisions = s->mark.ndecisions;
+    o->nsources = s->mark.nsources;
+    o->nrules = s->mark.nrules;
+    o->nconsts = s->mark.nconsts;
+    o->nqueues = s->mark.nqueues;
+    o->ntests = s->mark.ntests;
+    o->nrecords = s->mark.nrecords;
+    /* Decisions are numbered by their place; the forgotten ones are gone. */
+    for (size_t i = 0; i < o->ndecisions; i++)
+        o->decisions[i]->u.decision.index = (int)i;
+    s->mark.set = false;
+}
+
+CheckSession *check_session_new(SourceSet *files, DiagList *diags)
+{
+    CheckSession *s = rg_alloc(sizeof *s);
+    s->c = checker_new(files, diags);
+    s->bindings = add_module(s->c, "<bindings>", "<repl>", "repl", NULL, "", 0, false);
+    for (const StdlibFile *f = stdlib_files; f->name; f++)
+        load_stdlib(s->c, f->name);
+    check_all(s->c);
+    return s;
+}
+
+void check_session_set_diags(CheckSession *s, DiagList *diags)
+{
+    s->c->diags = diags;
+}
+
+/* Checks what was added since the mark; forgets it when it has errors. */
+static bool session_check(CheckSession *s)
+{
+    size_t errors = s->c->diags->errors;
+    check_all(s->c);
+    if (s->c->diags->errors > errors) {
+        check_session_forget(s);
+        return false;
+    }
+    return true;
+}
+
+bool check_session_load(CheckSession *s, const char *const *paths, size_t npaths)
+{
+    session_mark(s);
+    for (size_t i = 0; i < npaths; i++) {
+        Module *m = load_file(s->c, paths[i], (Span){0, 0, 0});
+        if (m)
+            m->root = true;
+    }
+    bool ok = session_check(s);
+    s->mark.set = false;
+    return ok;
+}
+
+/* A line sees the bindings first, then the latest lines, then the rest. */
+static void see_everything(CheckSession *s, Module *m)
+{
+    Checked *o = s->c->out;
+    Module **imps = rg_alloc((o->nmodules + 1) * sizeof *imps);
+    size_t n = 0;
+    imps[n++] = s->bindings;
+    for (size_t i = o->nmodules; i-- > 0;) {
+        Module *x = o->modules[i];
+        if (x != m && x != s->bindings && x->repl)
+            imps[n++] = x;
+    }
+    for (size_t i = 0; i < o->nmodules; i++) {
+        Module *x = o->modules[i];
+        if (x != m && x != s->bindings && !x->repl)
+            imps[n++] = x;
+    }
+    m->imports = imps;
+    m->nimports = n;
+}
+
+ReplLine check_session_line(CheckSession *s, const char *name, const char *text, size_t len)
+{
+    ReplLine r;
+    memset(&r, 0, sizeof r);
+    Checker *c = s->c;
+    session_mark(s);
+    const char *key = rg_sprintf("<repl-%zu>", ++s->lines);
+    Module *m = rg_alloc(sizeof *m);
+    m->name = "repl";
+    m->path = name;
+    m->dir = ".";
+    m->key = key;
+    m->repl = true;
+    m->root = true;
+    strmap_init(&m->names);
+    m->file = sources_add(c->files, name, rg_strndup(text, len), len);
+    size_t errors = c->diags->errors;
+    m->ast = parse_repl(c->files, m->file, c->diags, &r.incomplete);
+    if (c->diags->errors > errors || m->ast->u.module.syntax_errors) {
+        s->mark.set = false;
+        return r;
+    }
+    Node *value = NULL;
+    Node *ret = NULL;
+    if (m->ast->u.module.repl_expr) {
+        r.kind = REPL_LINE_EXPR;
+        value = m->ast->u.module.repl_expr;
+    } else if (m->ast->u.module.repl_let) {
+        r.kind = REPL_LINE_LET;
+        Node *let = m->ast->u.module.repl_let;
+        r.name = let->u.let.name.name;
+        r.at = let->u.let.name.span;
+        value = let->u.let.value;
+        ret = let->u.let.type_ann;
+    } else {
+        r.kind = REPL_LINE_DECLS;
+    }
+    if (value) {
+        /* The expression becomes the body of a function nobody can name. */
+        Node *fn = node_new(N_FN, value->span);
+        fn->u.fn.name = ident("<line>", value->span);
+        fn->u.fn.body = value;
+        fn->u.fn.ret = ret;
+        nodes_push(&m->ast->u.module.decls, fn);
+        r.fn = fn;
+    }
+    strmap_put(&c->modules_by_path, key, m);
+    Checked *o = c->out;
+    Module **mods = rg_alloc((o->nmodules + 1) * sizeof *mods);
+    if (o->nmodules)
+        memcpy(mods, o->modules, o->nmodules * sizeof *mods);
+    mods[o->nmodules] = m;
+    o->modules = mods;
+    o->nmodules++;
+    see_everything(s, m);
+    declare_module_names(c, m);
+    /* A line's own imports come after everything it sees already. */
+    size_t seen = m->nimports;
+    Module **seen_imports = m->imports;
+    m->imports = NULL;
+    m->nimports = 0;
+    load_imports(c);
+    if (m->nimports) {
+        Module **all = rg_alloc((seen + m->nimports) * sizeof *all);
+        memcpy(all, seen_imports, seen * sizeof *all);
+        memcpy(all + seen, m->imports, m->nimports * sizeof *all);
+        m->imports = all;
+        m->nimports += seen;
+    } else {
+        m->imports = seen_imports;
+        m->nimports = seen;
+    }
+    if (!session_check(s))
+        return r;
+    if (r.fn) {
+        r.type = r.fn->u.fn.ret && r.fn->u.fn.ret->type ? r.fn->u.fn.ret->type : value->type;
+    } else {
+        s->mark.set = false; /* declarations stay */
+    }
+    r.ok = true;
+    return r;
+}
+
+void check_session_bind(CheckSession *s, const char *name, Span at, const Type *t, const Value *v)
+{
+    Node *value = node_new(N_VALUE, at);
+    value->u.value.v = v;
+    value->type = t;
+    Node *d = node_new(N_CONST, at);
+    d->u.constant.name = ident(rg_strdup(name), at);
+    d->u.constant.value = value;
+    d->u.constant.checked = true;
+    Symbol *sym = symbol_new(SYM_CONST, d->u.constant.name.name, at, d);
+    sym->module = s->bindings;
+    sym->type = t;
+    sym->used = true;
+    d->u.constant.sym = sym;
+    /* A new binding of a name hides the old one. */
+    strmap_put(&s->bindings->names, d->u.constant.name.name, sym);
+}
+
+Checked *check_session_checked(const CheckSession *s)
+{
+    return s->c->out;
+}
+
+void check_session_names(const CheckSession *s, void (*fn)(void *ctx, const char *name, SymKind kind), void *ctx)
+{
+    const Checked *o = s->c->out;
+    for (size_t i = 0; i < o->nmodules; i++) {
+        const StrMap *names = &o->modules[i]->names;
+        for (size_t k = 0; names->keys && k < names->cap; k++)
+            if (names->keys[k] && names->vals[k])
+                fn(ctx, names->keys[k], ((const Symbol *)names->vals[k])->kind);
+    }
+}
+
+/* ---------------------------------------------------------------- texts held in memory */
+
+Checked *check_texts(SourceSet *files, const CheckText *texts, size_t ntexts, size_t nroots, DiagList *diags)
+{
+    Checker *c = checker_new(files, diags);
+    for (size_t i = 0; i < ntexts; i++) {
+        const CheckText *t = &texts[i];
+        /* Keyed like load_file, so that an import of the same file finds it. */
+        char *real = realpath(t->path, NULL);
+        const char *key = real ? rg_strdup(real) : rg_strdup(t->path);
+        free(real);
+        Module *m = module_by_name_in(c, key);
+        if (!m)
+            m = add_module(c, key, rg_strdup(t->path), module_name_of(t->path), dir_of(t->path), t->text, t->len,
+                           false);
+        if (i < nroots)
+            m->root = true;
+    }
+    check_all(c);
+    return c->out;
 }

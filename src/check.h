@@ -45,6 +45,9 @@ struct Module {
     size_t nimports;
     bool root;          /* named by the user (its decisions are run) */
     bool stdlib;
+    bool repl;          /* typed in the REPL: sees every other module's names */
+    const char *key;    /* its key among the loaded modules */
+    bool imports_loaded, checked; /* a session checks modules as they come */
 };
 
 typedef enum SymKind {
@@ -119,9 +122,63 @@ Checked *check_files(SourceSet *files, const char *const *paths, size_t npaths, 
 Checked *check_text(SourceSet *files, const char *name, const char *text, size_t len, const char *dir,
                     DiagList *diags);
 
+/* ---------------------------------------------------------------- sessions
+ *
+ * The REPL's checking: a program that grows by loaded files, declarations
+ * and bindings typed in, line by line. Each line is checked against what
+ * is there; a line with errors leaves the session as it was. Earlier
+ * record and enum types stay the same objects, so values computed before
+ * (bindings, loaded exports) stay valid. */
+typedef struct CheckSession CheckSession;
+
+/* Every stdlib module is loaded; diags receives the problems of what
+ * comes next (until changed with check_session_set_diags). */
+CheckSession *check_session_new(SourceSet *files, DiagList *diags);
+void check_session_set_diags(CheckSession *s, DiagList *diags);
+/* Loads policy files (not folders) and what they import. */
+bool check_session_load(CheckSession *s, const char *const *paths, size_t npaths);
+
+typedef enum ReplLineKind { REPL_LINE_EXPR, REPL_LINE_LET, REPL_LINE_DECLS } ReplLineKind;
+
+typedef struct ReplLine {
+    bool ok;             /* no errors (then incomplete tells whether more text could help) */
+    bool incomplete;     /* the text ended in the middle of something */
+    ReplLineKind kind;
+    Node *fn;            /* EXPR, LET: a function of no parameters whose body is the expression */
+    const char *name;    /* LET: the name */
+    const struct Type *type; /* EXPR, LET: the expression's type (the let's declared type if given) */
+    Span at;             /* LET: where the name is bound (for messages about it later) */
+} ReplLine;
+
+/* Parses and checks text typed in the REPL (`name` is used in messages).
+ * Declarations stay in the session; an expression or a let is checked as
+ * a function `fn` that stays only until check_session_forget. */
+ReplLine check_session_line(CheckSession *s, const char *name, const char *text, size_t len);
+void check_session_forget(CheckSession *s);
+/* Binds name to a value computed before, for the lines after. */
+void check_session_bind(CheckSession *s, const char *name, Span at, const struct Type *t, const struct Value *v);
+Checked *check_session_checked(const CheckSession *s);
+/* The top-level names visible to the next line, with their kinds. */
+void check_session_names(const CheckSession *s, void (*fn)(void *ctx, const char *name, SymKind kind), void *ctx);
+
 /* The decision called name among the checked ones, or NULL. */
 Node *checked_decision(const Checked *c, const char *name);
 /* True when the decision is declared in a module the user named. */
 bool checked_is_root(const Checked *c, const Node *decision);
+
+/* A policy file's text as a host holds it (an editor's unsaved buffer). */
+typedef struct CheckText {
+    const char *path; /* where the file is, or would be: its imports are found from there */
+    const char *text; /* NUL-terminated; kept by reference, so it must outlive the result */
+    size_t len;
+} CheckText;
+
+/* check_files for files whose text is given instead of read: texts[0..nroots)
+ * are the files the user named, the others files that they import (directly
+ * or not). An import that names a file with the same real path as a text
+ * gets the text, not what is on disk. Every text is loaded and checked
+ * whether anything imports it or not, so pass only imported ones: the
+ * language server learns which from a check without them. */
+Checked *check_texts(SourceSet *files, const CheckText *texts, size_t ntexts, size_t nroots, DiagList *diags);
 
 #endif

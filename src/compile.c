@@ -367,6 +367,9 @@ static bool fold(Compiler *C, const Node *n, Value *out)
 static bool fold_value(Compiler *C, const Node *n, Value *out)
 {
     switch (n->kind) {
+    case N_VALUE:
+        *out = *n->u.value.v;
+        return true;
     case N_INT: *out = val_int(n->u.i); return true;
     case N_DEC: *out = val_dec(n->u.dec); return true;
     case N_BOOL: *out = val_bool(n->u.b); return true;

@@ -1245,7 +1245,7 @@ static void shape(const Node *n, RgBuf *b)
     case N_EXPECT: shape(n->u.expect.cond, b); break;
     case N_QUEUE_STATE: buf_printf(b, "%d", n->u.qstate.which); break;
     case N_MODULE: shape_list(&n->u.module.decls, b); break;
-    case N_NONE: case N_IT: break;
+    case N_NONE: case N_IT: case N_VALUE: break;
     }
     buf_addc(b, ')');
 }

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "regel.h"
+#include "repl.h"
 
 static const char usage_text[] =
     "usage: regel <command> [arguments]\n"
@@ -37,6 +38,9 @@ static const char usage_text[] =
     "                              show every line whose outcome or reasons change, grouped\n"
     "                              by the change, with what changed in the rules; exits 1\n"
     "                              when some line changes\n"
+    "  repl [POLICY...] [--data DIR] [--today YYYY-MM-DD]\n"
+    "                              the interactive interpreter: expressions, lets,\n"
+    "                              declarations and :commands (:help lists them)\n"
     "  test POLICY...              run the policies' test blocks and report rule coverage\n"
     "      [--today YYYY-MM-DD]    today, unless a test gives it\n"
     "      [--coverage]            list every rule's coverage, not only the gaps\n"
@@ -957,6 +961,8 @@ int main(int argc, char **argv)
         return cmd_run(argc - 1, argv + 1, verb);
     if (strcmp(verb, "diff") == 0)
         return cmd_diff(argc - 2, argv + 2);
+    if (strcmp(verb, "repl") == 0)
+        return repl_main(argc - 2, argv + 2);
     if (strcmp(verb, "test") == 0)
         return cmd_test(argc - 1, argv + 1);
     if (strcmp(verb, "fmt") == 0)

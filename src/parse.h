@@ -36,6 +36,7 @@ typedef struct ParseState {
     NodeList comments;
     Node *module;
     bool incomplete;   /* the input ended where more was expected */
+    bool repl_start;   /* give REPL_START first: parsing a line of the REPL */
     int errors;
 } ParseState;
 
@@ -44,5 +45,8 @@ typedef struct ParseState {
  * module->u.module.syntax_errors. *incomplete (may be NULL) tells the
  * REPL that the text ended in the middle of something. */
 Node *parse_module(const SourceSet *sources, uint32_t file, DiagList *diags, bool *incomplete);
+/* Parses a line (or lines) typed in the REPL: an expression (module
+ * u.module.repl_expr), a `let` (repl_let), or declarations (decls). */
+Node *parse_repl(const SourceSet *sources, uint32_t file, DiagList *diags, bool *incomplete);
 
 #endif
