@@ -900,7 +900,9 @@ static void emit_special(Compiler *C, const Node *n)
                 op_u8(C, BC_LOAD, e);
                 op_u8(C, BC_STORE, slot_of(C, key->u.lambda.sym));
             }
+            C->no_trace++;
             emit(C, key->u.lambda.body);
+            C->no_trace--;
         }
         op_u8(C, BC_LOAD, e);
         op_u16(C, BC_LIST, (uint32_t)args->len);
@@ -908,6 +910,12 @@ static void emit_special(Compiler *C, const Node *n)
         op_u8(C, BC_APPEND, acc);
         jump_back(C, BC_JUMP, loop);
         patch(C, done);
+        if (C->explain) {
+            /* Explaining a ranking shows every element with its keys. */
+            op_u8(C, BC_LOAD, acc);
+            op_u16(C, BC_TRACE, trace_point(C, n, TRACE_RANKING, C->trace_rule, -1));
+            op(C, BC_POP);
+        }
         op_u8(C, BC_SORT, acc);
         op_u8(C, BC_LOAD, acc);
         return;

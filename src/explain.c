@@ -9,6 +9,7 @@
  */
 #include "explain.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "alloc.h"
@@ -45,6 +46,8 @@ typedef struct Step {
     Seen *seen;         /* the condition's parts, in evaluation order */
     uint32_t nseen;
     Value message;      /* a failed rule's message (none when not found) */
+    const Node *ranking;/* a sort_by evaluated on the way, with its elements and keys */
+    Value ranked;
 } Step;
 
 typedef struct Steps {
@@ -77,16 +80,25 @@ static Steps cut_steps(const Program *p, const Trace *t)
     uint32_t npending = 0;
     bool has_element = false;
     Value element = val_none();
+    const Node *ranking = NULL;
+    Value ranked = val_none();
     for (uint32_t i = 0; i < t->n; i++) {
         const TraceEvent *e = &t->events[i];
         if (e->point >= p->ntrace_points)
             continue;
         const TracePoint *tp = &p->trace_points[e->point];
         switch (tp->kind) {
+        case TRACE_RANKING:
+            ranking = tp->node;
+            ranked = e->value;
+            break;
         case TRACE_LET: {
             Step *st = new_step(&s, STEP_LET);
             st->node = tp->node;
             st->value = e->value;
+            st->ranking = ranking;
+            st->ranked = ranked;
+            ranking = NULL;
             break;
         }
         case TRACE_QUEUE: {
@@ -114,6 +126,9 @@ static Steps cut_steps(const Program *p, const Trace *t)
             st->seen = rg_alloc((npending ? npending : 1) * sizeof *st->seen);
             memcpy(st->seen, pending, npending * sizeof *pending);
             st->nseen = npending;
+            st->ranking = ranking;
+            st->ranked = ranked;
+            ranking = NULL;
             npending = 0;
             has_element = false;
             break;
@@ -486,6 +501,118 @@ static void changes_for(const Program *p, const Step *st, const Node *n, Changes
         add_change(out, c);
 }
 
+/* ---------------------------------------------------------------- rankings */
+
+static void json_str(RgBuf *b, const char *s);
+
+/* sort_by's elements in the order it gives them: by the keys, then by
+ * their place in the list (as the VM's SORT does). */
+typedef struct Ranked {
+    const List *entry; /* [key..., element] */
+    uint32_t pos;
+} Ranked;
+
+static int ranked_cmp(const void *x, const void *y)
+{
+    const Ranked *a = x, *b = y;
+    for (uint32_t i = 0; i + 1 < a->entry->len; i++) {
+        int c = value_compare(a->entry->items[i], b->entry->items[i]);
+        if (c)
+            return c;
+    }
+    return (a->pos > b->pos) - (a->pos < b->pos);
+}
+
+static Ranked *rank(Value v, uint32_t *n)
+{
+    *n = 0;
+    if (v.tag != V_LIST)
+        return NULL;
+    Ranked *r = rg_alloc((v.as.list->len ? v.as.list->len : 1) * sizeof *r);
+    for (uint32_t i = 0; i < v.as.list->len; i++)
+        if (v.as.list->items[i].tag == V_LIST && v.as.list->items[i].as.list->len >= 1)
+            r[(*n)++] = (Ranked){v.as.list->items[i].as.list, i};
+    qsort(r, *n, sizeof *r, ranked_cmp);
+    return r;
+}
+
+/* The i-th key of sort_by call n, and its value as a reader knows it. */
+static const Node *ranking_key(const Node *n, uint32_t i, Value *v)
+{
+    const Node *key = n->u.call.args.items[i + 1];
+    if (key->kind == N_LAMBDA)
+        key = key->u.lambda.body;
+    if (key->kind == N_CALL && strcmp(key->u.call.callee.name, "code_points") == 0 && key->u.call.args.len == 1) {
+        *v = text_from_code_points(*v);
+        key = key->u.call.args.items[0];
+    }
+    return key;
+}
+
+static void text_ranking(const Program *p, const Step *st, RgBuf *b)
+{
+    if (!st->ranking)
+        return;
+    const Node *n = st->ranking;
+    buf_adds(b, "      ranked by ");
+    size_t nkeys = n->u.call.args.len - 1;
+    for (uint32_t i = 0; i < nkeys; i++) {
+        Value ignored = val_none();
+        buf_printf(b, "%s%s", i ? ", " : "", format_flat(p->files, ranking_key(n, i, &ignored)));
+    }
+    buf_adds(b, ":\n");
+    uint32_t count;
+    Ranked *r = rank(st->ranked, &count);
+    for (uint32_t k = 0; k < count && k < SHOW_AHEAD; k++) {
+        buf_printf(b, "      %3u. ", k + 1);
+        show_element(p, b, r[k].entry->items[r[k].entry->len - 1]);
+        buf_adds(b, ":");
+        for (uint32_t i = 0; i < nkeys && i + 1 < r[k].entry->len; i++) {
+            Value v = r[k].entry->items[i];
+            ranking_key(n, i, &v);
+            buf_printf(b, "%s %s", i ? "," : "", shown(p, v));
+        }
+        buf_addc(b, '\n');
+    }
+    if (count > SHOW_AHEAD)
+        buf_printf(b, "      … and %u more\n", count - SHOW_AHEAD);
+}
+
+static void json_ranking(const Program *p, const Step *st, RgBuf *b)
+{
+    if (!st->ranking)
+        return;
+    const Node *n = st->ranking;
+    size_t nkeys = n->u.call.args.len - 1;
+    buf_adds(b, ",\"ranking\":{\"by\":[");
+    for (uint32_t i = 0; i < nkeys; i++) {
+        Value ignored = val_none();
+        if (i)
+            buf_addc(b, ',');
+        json_str(b, format_flat(p->files, ranking_key(n, i, &ignored)));
+    }
+    buf_adds(b, "],\"order\":[");
+    uint32_t count;
+    Ranked *r = rank(st->ranked, &count);
+    for (uint32_t k = 0; k < count; k++) {
+        RgBuf who;
+        buf_init(&who);
+        show_element(p, &who, r[k].entry->items[r[k].entry->len - 1]);
+        buf_adds(b, k ? ",{\"element\":" : "{\"element\":");
+        json_write_string(b, who.data ? who.data : "", who.len);
+        buf_adds(b, ",\"keys\":[");
+        for (uint32_t i = 0; i < nkeys && i + 1 < r[k].entry->len; i++) {
+            Value v = r[k].entry->items[i];
+            ranking_key(n, i, &v);
+            if (i)
+                buf_addc(b, ',');
+            value_write_json(b, v);
+        }
+        buf_adds(b, "]}");
+    }
+    buf_adds(b, "]}");
+}
+
 /* ---------------------------------------------------------------- text */
 
 static void text_rule(const Program *p, const Step *st, const char *decision, RgBuf *b)
@@ -595,8 +722,12 @@ static void write_text(const Program *p, Vm *vm, const DecisionInfo *d, const Ve
         switch (st->kind) {
         case STEP_LET:
             buf_printf(b, "  let %s = %s\n", st->node->u.let.name.name, shown(p, st->value));
+            text_ranking(p, st, b);
             break;
-        case STEP_RULE: text_rule(p, st, d->name, b); break;
+        case STEP_RULE:
+            text_rule(p, st, d->name, b);
+            text_ranking(p, st, b);
+            break;
         case STEP_QUEUE: text_queue(p, vm, st, b); break;
         }
     }
@@ -715,6 +846,7 @@ static void write_json(const Program *p, Vm *vm, const DecisionInfo *d, const Ve
             json_str(b, st->node->u.let.name.name);
             buf_adds(b, ",\"value\":");
             value_write_json(b, st->value);
+            json_ranking(p, st, b);
             buf_addc(b, '}');
             break;
         case STEP_RULE: json_rule(p, st, b); break;

@@ -106,6 +106,7 @@ typedef enum TraceKind {
     TRACE_EACH,  /* the element a `for`-rule is about to check */
     TRACE_LET,   /* the value a let names */
     TRACE_QUEUE, /* the element an `include` of a queue looks up */
+    TRACE_RANKING, /* a sort_by's elements with their keys, before sorting */
 } TraceKind;
 
 typedef struct TracePoint {
