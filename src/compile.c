@@ -59,6 +59,7 @@ typedef struct Compiler {
     uint32_t *guard_patches; /* jumps to patch to the end of the current include level */
     size_t nguard, guard_cap;
     bool coverage;
+    bool no_opt;
     /* explaining: the rule whose condition is being emitted (-1: none, no
      * tracing), its condition, and > 0 inside element lambdas */
     bool explain;
@@ -222,7 +223,8 @@ static uint32_t iter(Compiler *C, int slot)
  * into the jump's sense. */
 static uint32_t jump_if(Compiler *C, bool when)
 {
-    if (C->len && C->last_op == C->len - 1 && C->code[C->last_op] == BC_NOT && C->label_at != C->len) {
+    if (!C->no_opt && C->len && C->last_op == C->len - 1 && C->code[C->last_op] == BC_NOT &&
+        C->label_at != C->len) {
         C->len--;
         when = !when;
     }
@@ -744,7 +746,7 @@ static void emit_where(Compiler *C, const Node *n)
     conjuncts(lam->u.lambda.body, conj, &nconj, MAX_CONJUNCTS);
     bool split = nconj < MAX_CONJUNCTS || conj[MAX_CONJUNCTS - 1];
     int src = source_index_of(n->u.where.list);
-    if (src >= 0 && split) {
+    if (src >= 0 && split && !C->no_opt) {
         for (size_t i = 0; i < nconj; i++) {
             const Node *key;
             bool elements;
@@ -1109,7 +1111,9 @@ static void emit(Compiler *C, const Node *n)
 {
     Span saved = span_enter(C, n);
     Value v;
-    if (n->kind != N_LIST && n->kind != N_TEXT && fold(C, n, &v)) {
+    /* Without optimisations only names fold (constants, enum words). */
+    bool may_fold = !C->no_opt || n->kind == N_NAME || n->kind == N_FIELD || n->kind == N_VALUE;
+    if (may_fold && n->kind != N_LIST && n->kind != N_TEXT && fold(C, n, &v)) {
         push_const(C, v);
         /* A named constant is worth showing; a literal is its own value. */
         bool named = n->kind == N_NAME && n->u.name.sym && n->u.name.sym->kind == SYM_CONST;
@@ -1817,6 +1821,7 @@ Program *compile_program(const Checked *checked, DiagList *diags, unsigned flags
     C->prog = p;
     C->coverage = (flags & COMPILE_COVERAGE) != 0;
     C->explain = (flags & COMPILE_EXPLAIN) != 0;
+    C->no_opt = (flags & COMPILE_NO_OPT) != 0;
     C->trace_rule = -1;
     p->coverage = C->coverage;
     p->explain = C->explain;

@@ -13,12 +13,15 @@
 #include "check.h"
 #include "program.h"
 
-/* With COMPILE_COVERAGE, every rule that holds also executes a PASS
+/* COMPILE_NO_OPT leaves out the optimisations (folding of operators and
+ * calls, the NOT-before-jump peephole, index selections for `where`), so
+ * tests can check that they change no decision.
+ * With COMPILE_COVERAGE, every rule that holds also executes a PASS
  * instruction, so the VM can count rules seen passing (regel test). With
  * COMPILE_EXPLAIN, rules note the values of their conditions' parts and
  * lets their values in TRACE instructions (regel explain). Batch runs
  * compile with neither and pay nothing for them. */
-enum { COMPILE_COVERAGE = 1, COMPILE_EXPLAIN = 2 };
+enum { COMPILE_COVERAGE = 1, COMPILE_EXPLAIN = 2, COMPILE_NO_OPT = 4 };
 Program *compile_program(const Checked *checked, DiagList *diags, unsigned flags);
 
 #endif
