@@ -4,7 +4,12 @@
 #   make demo       run the shipped policies on the bundled sample exports
 #   make test       unit tests, golden tests, policy tests
 #   make test SANITIZE=1   the same under AddressSanitizer + UBSan
+#   make coverage   the test suite on a --coverage build: line and branch coverage of src/
 #   make bench      the benchmark against jq, Lua and LuaJIT
+#   make bench-embed   the embedded hot path (ns per decision) against Lua and LuaJIT
+#   make install PREFIX=DIR   regel, libregel.a, libregel.so, regel.h and regel.pc
+#   make tsan       the thread test under ThreadSanitizer (build/tsan)
+#   make fuzz       the .rgc loader and verifier under libFuzzer for FUZZ_SECONDS (build/fuzz)
 #   make fmt        lay the shipped policy files out with regel fmt
 #   make deps       install the Debian packages the build needs
 #
@@ -16,15 +21,35 @@ SHELL := /bin/bash
 
 # Debian packages: the build, the tests, and the benchmark's peers.
 DEB_BUILD := flex bison pkg-config libgc-dev libcriterion-dev libcsv-dev \
-             libutf8proc-dev libicu-dev libedit-dev python3
+             libutf8proc-dev libicu-dev libedit-dev libsodium-dev python3
 DEB_BENCH := jq lua5.4 luajit lua-cjson time
+DEB_FUZZ := clang libclang-rt-dev
+DEB_COV := gcovr
 
 SANITIZE ?=
 ifeq ($(SANITIZE),1)
   BUILD ?= build/san
   FLAVOUR_CFLAGS := -O1 -fsanitize=address,undefined -fno-omit-frame-pointer \
-                    -fno-sanitize-recover=all -DREGEL_MALLOC_ALLOC
+                    -fno-sanitize-recover=all -DREGEL_MALLOC_ALLOC -DREGEL_VM_CHECKS
   FLAVOUR_LDFLAGS := -fsanitize=address,undefined
+else ifeq ($(TSAN),1)
+  # The collector stops threads with signals and reads their stacks, which
+  # ThreadSanitizer takes for races: this build allocates with malloc, as
+  # the other sanitizer builds do, so what it checks is regel's own code.
+  BUILD ?= build/tsan
+  FLAVOUR_CFLAGS := -O1 -fsanitize=thread -fno-omit-frame-pointer -DREGEL_MALLOC_ALLOC -DREGEL_VM_CHECKS
+  FLAVOUR_LDFLAGS := -fsanitize=thread
+else ifeq ($(FUZZ),1)
+  # libFuzzer needs clang's coverage instrumentation in the library too.
+  BUILD ?= build/fuzz
+  CC := clang
+  FLAVOUR_CFLAGS := -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer \
+                    -fno-sanitize-recover=all -DREGEL_MALLOC_ALLOC -DREGEL_VM_CHECKS
+  FLAVOUR_LDFLAGS := -fsanitize=fuzzer,address,undefined
+else ifeq ($(COVERAGE),1)
+  BUILD ?= build/cov
+  FLAVOUR_CFLAGS := -O0 --coverage -fprofile-update=atomic
+  FLAVOUR_LDFLAGS := --coverage
 else
   BUILD ?= build
   FLAVOUR_CFLAGS := -O2
@@ -34,7 +59,10 @@ endif
 VERSION := 0.1.0
 SOVERSION := 0
 
-CC := gcc
+CC ?= gcc
+ifeq ($(origin CC),default)
+  CC := gcc
+endif
 # V=1 shows the full commands.
 ifeq ($(V),1)
   Q :=
@@ -48,7 +76,7 @@ WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes 
 # Generated scanner and parser: their code is not ours to tidy.
 GEN_WARN := -Wall -Werror -Wno-unused-function -Wno-unused-but-set-variable -Wno-sign-compare
 
-PKGS := bdw-gc icu-uc icu-i18n libutf8proc
+PKGS := bdw-gc icu-uc icu-i18n libutf8proc libsodium
 
 ifeq ($(filter clean deps,$(MAKECMDGOALS)),)
 -include $(BUILD)/config.mk
@@ -70,7 +98,8 @@ REGEL := $(BUILD)/regel
 LIBA := $(BUILD)/libregel.a
 LIBSO := $(BUILD)/libregel.so
 
-.PHONY: all deps demo test unit golden policy-test bench clean check-format fmt
+.PHONY: all deps demo test unit golden policy-test bad-test coverage bench clean check-format fmt \
+        install embed-test thread-test tsan fuzz bench-embed
 all: $(REGEL) $(LIBA) $(LIBSO)
 
 # ---------------------------------------------------------------- deps
@@ -152,9 +181,10 @@ $(LIBA): $(LIB_OBJ)
 	$(say) AR $@
 	$(Q)ar rcs $@ $^
 
-$(LIBSO): $(LIB_OBJ)
+$(LIBSO): $(LIB_OBJ) regel.map
 	$(say) LD $@
-	$(Q)$(CC) -shared -Wl,-soname,libregel.so.$(SOVERSION) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(Q)$(CC) -shared -Wl,-soname,libregel.so.$(SOVERSION) -Wl,--version-script=regel.map $(LDFLAGS) -o $@ \
+	    $(LIB_OBJ) $(LDLIBS)
 
 $(REGEL): $(BUILD)/obj/main.o $(BUILD)/obj/repl.o $(LIBA)
 	$(say) LD $@
@@ -200,7 +230,22 @@ check-format: $(REGEL)
 fmt: $(REGEL)
 	@$(REGEL) fmt $(FORMATTED)
 
-test: all unit golden policy-test check-format
+# Damaged policies and exports, each with its exact diagnostic (tests/bad/).
+bad-test: $(REGEL)
+	@tests/bad/run $(REGEL)
+
+test: all unit golden policy-test check-format bad-test embed-test
+
+# ---------------------------------------------------------------- coverage
+# The whole test suite on a build with gcov counters (build/cov), then the
+# line and branch coverage of src/ (the generated parser and scanner aside).
+coverage:
+	@$(MAKE) --no-print-directory deps DEB_EXTRA="$(DEB_COV)"
+	@rm -f build/cov/obj/*.gcda build/cov/tests/*.gcda
+	@$(MAKE) --no-print-directory -k COVERAGE=1 test; status=$$?; \
+	 gcovr --root . --filter 'src/' --exclude-unreachable-branches --print-summary \
+	     --sort-percentage build/cov/obj | cut -c1-64; \
+	 exit $$status
 
 # ---------------------------------------------------------------- demo
 TODAY_DEMO := 2026-11-22
@@ -211,6 +256,80 @@ demo: $(REGEL)
 bench: $(REGEL)
 	@$(MAKE) --no-print-directory deps DEB_EXTRA="$(DEB_BENCH)"
 	tests/bench/run $(REGEL)
+	tests/bench/scale $(REGEL)
+	@$(MAKE) --no-print-directory bench-embed
+
+# ---------------------------------------------------------------- install
+# PREFIX is where make install puts the command, the library, its header
+# and its pkg-config file; DESTDIR, if given, is prepended for packaging.
+PREFIX ?= /usr/local
+LIBDIR := $(PREFIX)/lib
+INCLUDEDIR := $(PREFIX)/include
+
+install: all
+	@install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR)
+	@install -m 755 $(REGEL) $(DESTDIR)$(PREFIX)/bin/regel
+	@install -m 644 src/regel.h $(DESTDIR)$(INCLUDEDIR)/regel.h
+	@install -m 644 $(LIBA) $(DESTDIR)$(LIBDIR)/libregel.a
+	@install -m 755 $(LIBSO) $(DESTDIR)$(LIBDIR)/libregel.so.$(VERSION)
+	@ln -sf libregel.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libregel.so.$(SOVERSION)
+	@ln -sf libregel.so.$(SOVERSION) $(DESTDIR)$(LIBDIR)/libregel.so
+	@sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' regel.pc.in \
+	    > $(DESTDIR)$(LIBDIR)/pkgconfig/regel.pc
+	@echo "installed regel $(VERSION) in $(DESTDIR)$(PREFIX)"
+
+# ---------------------------------------------------------------- embedding
+# A host program built only from regel.h against an installed copy of the
+# library (pkg-config), the thread test, precompiled files from source and
+# back, damaged and signed ones (tests/embed/run).
+THREADS := $(BUILD)/tests/threads
+$(THREADS): tests/embed/threads.c $(LIBA)
+	@mkdir -p $(@D)
+	$(say) CC $<
+	$(Q)$(CC) $(CFLAGS) $(WARN) -Isrc $(LDFLAGS) -o $@ $< $(LIBA) $(LDLIBS)
+
+thread-test: $(THREADS)
+	$(THREADS)
+
+embed-test: all $(THREADS)
+	@rm -rf $(BUILD)/embed
+	@$(MAKE) --no-print-directory install PREFIX=$(CURDIR)/$(BUILD)/embed/prefix >/dev/null
+	@tests/embed/run $(BUILD) $(CURDIR)/$(BUILD)/embed/prefix "$(CC)" "$(FLAVOUR_LDFLAGS)"
+
+tsan:
+	@$(MAKE) --no-print-directory TSAN=1 thread-test
+
+# ---------------------------------------------------------------- fuzzing
+# The loader and verifier of .rgc files under libFuzzer, starting from the
+# seeds in tests/fuzz/corpus; what it finds new goes to build/fuzz/corpus,
+# a crash to build/fuzz/crash-*. This build allocates with malloc and frees
+# nothing the collector would (as the sanitizer builds do), so memory grows
+# about 3 GB a minute: the RSS limit leaves room for several minutes.
+FUZZ_SECONDS ?= 60
+FUZZER := $(BUILD)/tests/fuzz_image
+$(FUZZER): tests/fuzz/fuzz_image.c $(LIBA)
+	@mkdir -p $(@D)
+	$(say) CC $<
+	$(Q)$(CC) $(CFLAGS) $(WARN) -Isrc $(LDFLAGS) -o $@ $< $(LIBA) $(LDLIBS)
+
+fuzz:
+	@$(MAKE) --no-print-directory deps DEB_EXTRA="$(DEB_FUZZ)"
+	@$(MAKE) --no-print-directory FUZZ=1 fuzz-run
+
+.PHONY: fuzz-run
+fuzz-run: $(FUZZER)
+	@mkdir -p $(BUILD)/corpus
+	@echo "fuzz: $(FUZZER) for $(FUZZ_SECONDS) s from tests/fuzz/corpus"
+	@$(FUZZER) -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=10 -rss_limit_mb=16384 \
+	    -artifact_prefix=$(BUILD)/ -print_final_stats=1 $(BUILD)/corpus tests/fuzz/corpus \
+	    > $(BUILD)/fuzz.log 2>&1 || { tail -60 $(BUILD)/fuzz.log; exit 1; }
+	@grep -E '^(Done|stat::)' $(BUILD)/fuzz.log
+	@echo "fuzz: $$(sed -n 's/^stat::number_of_executed_units: *//p' $(BUILD)/fuzz.log) passed, 0 failed"
+
+# ---------------------------------------------------------------- bench (embedded)
+bench-embed: $(LIBA)
+	@$(MAKE) --no-print-directory deps DEB_EXTRA="$(DEB_BENCH)"
+	tests/bench/embed-run $(BUILD) "$(CC)"
 
 clean:
 	rm -rf build

@@ -4,18 +4,26 @@
  */
 #include "alloc.h"
 
+#include <pthread.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #ifndef REGEL_MALLOC_ALLOC
 #define GC_THREADS
 #include <gc/gc.h>
 #endif
 
-static _Thread_local RgTry *try_top;
-static _Thread_local uint64_t bytes_handed_out;
+/* initial-exec: these are read on every allocation, and the general
+ * dynamic model of a shared library would make each read a call. */
+#define THREAD_STATE _Thread_local __attribute__((tls_model("initial-exec")))
+static THREAD_STATE RgTry *try_top;
+static THREAD_STATE uint64_t bytes_handed_out;
+static THREAD_STATE uint64_t alloc_cap = UINT64_MAX;
+static THREAD_STATE bool thread_attached;
 
 #ifndef REGEL_MALLOC_ALLOC
 static void *oom_returns_null(size_t size)
@@ -25,16 +33,62 @@ static void *oom_returns_null(size_t size)
 }
 #endif
 
+#ifndef REGEL_MALLOC_ALLOC
+static pthread_once_t collector_once = PTHREAD_ONCE_INIT;
+/* Set (to a non-NULL value) in each thread that must leave the collector
+ * when it exits: its destructor runs then. */
+static pthread_key_t detach_key;
+
+static void detach_thread(void *unused)
+{
+    (void)unused;
+    GC_unregister_my_thread();
+}
+
+static bool primordial_thread(void)
+{
+    return gettid() == getpid();
+}
+
+static void start_collector(void)
+{
+    /* The collector takes the thread that starts it for the program's
+     * first thread and scans it from that thread's stack bottom. When a
+     * host's worker thread comes first, tell the collector where that
+     * thread's stack is, and let the thread leave the collector when it
+     * ends, as the threads registered below do. */
+    bool worker = !primordial_thread();
+    struct GC_stack_base sb;
+    if (worker && GC_get_stack_base(&sb) == GC_SUCCESS)
+        GC_set_stackbottom(NULL, &sb);
+    GC_INIT();
+    GC_set_oom_fn(oom_returns_null);
+    /* The library prints nothing: the collector's warnings ("repeated
+     * allocation of very large block") would go to the host's stderr. */
+    GC_set_warn_proc(GC_ignore_warn_proc);
+    GC_allow_register_threads();
+    pthread_key_create(&detach_key, detach_thread);
+    if (worker)
+        pthread_setspecific(detach_key, &detach_key);
+}
+#endif
+
 void rg_alloc_init(void)
 {
+    if (__builtin_expect(thread_attached, 1))
+        return;
 #ifndef REGEL_MALLOC_ALLOC
-    static int done; /* GC_INIT is itself idempotent; this saves the call. */
-    if (!done) {
-        GC_INIT();
-        GC_set_oom_fn(oom_returns_null);
-        done = 1;
+    pthread_once(&collector_once, start_collector);
+    /* A host thread the collector has not seen yet: register it, so that
+     * the collector scans its stack and stops it during a collection, and
+     * unregister it when it exits. */
+    if (!GC_thread_is_registered()) {
+        struct GC_stack_base sb;
+        if (GC_get_stack_base(&sb) == GC_SUCCESS && GC_register_my_thread(&sb) == GC_SUCCESS)
+            pthread_setspecific(detach_key, &detach_key);
     }
 #endif
+    thread_attached = true;
 }
 
 static void *checked(void *p)
@@ -44,9 +98,19 @@ static void *checked(void *p)
     return p;
 }
 
-void *rg_alloc(size_t size)
+/* Counts a request and enforces the thread's allocation cap. */
+static inline void count_bytes(size_t size)
 {
     bytes_handed_out += size;
+    if (__builtin_expect(bytes_handed_out > alloc_cap, 0)) {
+        alloc_cap = UINT64_MAX;
+        rg_throw(RG_ELIMIT);
+    }
+}
+
+void *rg_alloc(size_t size)
+{
+    count_bytes(size);
 #ifdef REGEL_MALLOC_ALLOC
     return checked(calloc(1, size ? size : 1));
 #else
@@ -56,7 +120,7 @@ void *rg_alloc(size_t size)
 
 void *rg_alloc_atomic(size_t size)
 {
-    bytes_handed_out += size;
+    count_bytes(size);
 #ifdef REGEL_MALLOC_ALLOC
     return checked(malloc(size ? size : 1));
 #else
@@ -66,7 +130,7 @@ void *rg_alloc_atomic(size_t size)
 
 void *rg_realloc(void *block, size_t size)
 {
-    bytes_handed_out += size;
+    count_bytes(size);
 #ifdef REGEL_MALLOC_ALLOC
     return checked(realloc(block, size ? size : 1));
 #else
@@ -155,6 +219,13 @@ char *rg_arena_copy(RgArena *a, const char *s, size_t n)
 uint64_t rg_alloc_bytes(void)
 {
     return bytes_handed_out;
+}
+
+uint64_t rg_alloc_set_cap(uint64_t cap)
+{
+    uint64_t old = alloc_cap;
+    alloc_cap = cap;
+    return old;
 }
 
 size_t rg_heap_size(void)

@@ -20,7 +20,11 @@
 #include <stdint.h>
 
 /* Idempotent; every public entry point calls it, so a test process or a host
- * never has to. */
+ * never has to. It also registers the calling thread with the collector
+ * the first time that thread comes in (and unregisters it when the thread
+ * exits), so hosts may call the library from threads of their own. The
+ * first call should come from the program's first thread or from one that
+ * outlives every use of the library. */
 void rg_alloc_init(void);
 
 /* Zeroed block that may hold pointers to other collected blocks. */
@@ -58,6 +62,11 @@ char *rg_arena_copy(RgArena *a, const char *s, size_t n);
 /* Bytes handed out on this thread since it started; the VM compares two
  * readings to enforce a per-evaluation memory cap. */
 uint64_t rg_alloc_bytes(void);
+/* Sets the thread's allocation cap, a total of rg_alloc_bytes that no
+ * allocation may take it past: one that would is refused with
+ * rg_throw(RG_ELIMIT), and the cap is then lifted. UINT64_MAX means none.
+ * Returns the cap that was set before. */
+uint64_t rg_alloc_set_cap(uint64_t cap);
 /* Bytes the collector's heap occupies now (0 in malloc builds). */
 size_t rg_heap_size(void);
 

@@ -17,16 +17,13 @@
 #include "date.h"
 #include "diff.h"
 #include "disasm.h"
+#include "embed.h"
 #include "format.h"
 #include "parse.h"
 #include "run.h"
 #include "testrun.h"
 #include "text.h"
-
-struct regel_program {
-    Program *program;
-    SourceSet *files;
-};
+#include "verify.h"
 
 const char *regel_version(void)
 {
@@ -146,14 +143,19 @@ static regel_status finish_compile(Checked *checked, DiagList *diags, SourceSet 
     Program *prog = NULL;
     if (diags->errors == 0)
         prog = compile_program(checked, diags, compile_flags);
+    /* The VM leaves the stack and local checks to the verifier, so what
+     * the compiler makes is verified like what a file holds: a fault in
+     * the compiler becomes this error, not a stray write. */
+    const char *unsafe = prog ? verify_program(prog) : NULL;
+    if (unsafe) {
+        diag_error(diags, (Span){0, 0, 0}, "internal error: the compiled code does not verify: %s", unsafe);
+        prog = NULL;
+    }
     diags_sort(diags);
     deliver(diags, fn, ctx);
     if (diags->errors || !prog)
         return REGEL_ERR_POLICY;
-    regel_program *p = rg_alloc_root(sizeof *p);
-    p->program = prog;
-    p->files = files;
-    *out = p;
+    *out = embed_program(prog, files);
     return REGEL_OK;
 }
 
@@ -205,11 +207,6 @@ regel_status regel_compile_string(const char *name, const char *text, size_t len
     regel_status st = finish_compile(checked, diags, files, on_diag, ctx, 0, out);
     rg_try_end(&t);
     return st;
-}
-
-void regel_program_free(regel_program *p)
-{
-    rg_free(p);
 }
 
 size_t regel_decision_count(const regel_program *p)
@@ -447,6 +444,16 @@ regel_status regel_run(const regel_program *p, const regel_run_options *o, regel
     regel_status prepared = prepare_run(p->program, o, &sink, &ro);
     if (prepared != REGEL_OK)
         return prepared;
+    if (o->policy_version) {
+        if (o->format != REGEL_FORMAT_JSONL || o->explain) {
+            if (o->report)
+                o->report(o->report_ctx, "the policy version is written in JSON Lines output (jsonl)");
+            return REGEL_ERR_USAGE;
+        }
+        ro.policy_version = regel_program_version(p);
+        if (!ro.policy_version)
+            return REGEL_ERR_NOMEM;
+    }
     RunSummary rs;
     memset(&rs, 0, sizeof rs);
     int st = run_protected(p->program, &ro, &rs);
@@ -476,6 +483,11 @@ regel_status regel_diff(const regel_program *before, const regel_program *after,
     if (!changed)
         changed = &ignored;
     *changed = 0;
+    if (before && after && o && (before->loaded || after->loaded)) {
+        if (o->report)
+            o->report(o->report_ctx, "a comparison needs both versions compiled from their policy files, not precompiled");
+        return REGEL_ERR_USAGE;
+    }
     if (!before || !after || !o || o->explain || o->format == REGEL_FORMAT_CSV) {
         if (o && o->report && (o->explain || o->format == REGEL_FORMAT_CSV))
             o->report(o->report_ctx, "a comparison is text (table) or JSON (jsonl), and explains nothing");

@@ -18,6 +18,16 @@ static bool fail(NativeCtx *ctx, const char *msg)
     return false;
 }
 
+/* A text built by a native function, refused past the limit of a text
+ * value as the VM refuses a concatenation. */
+static bool text_result(NativeCtx *ctx, const RgBuf *b, Value *out)
+{
+    if (b->len > VALUE_MAX_TEXT)
+        return fail(ctx, "the text would be longer than the limit of 64 MB");
+    *out = val_text(b->data ? b->data : "", b->len);
+    return true;
+}
+
 static bool is_list(Value v)
 {
     return (v.tag == V_LIST || v.tag == V_SET) && v.as.list;
@@ -144,8 +154,7 @@ static bool n_lower_upper(NativeCtx *ctx, const Value *a, Value *out, bool upper
         text_encode(&b, cp);
         i += (size_t)k;
     }
-    *out = val_text(b.data ? b.data : "", b.len);
-    return true;
+    return text_result(ctx, &b, out);
 }
 
 static bool n_lower(NativeCtx *ctx, const Value *a, Value *out) { return n_lower_upper(ctx, a, out, false); }
@@ -204,9 +213,10 @@ static bool n_join(NativeCtx *ctx, const Value *a, Value *out)
         if (i)
             buf_add(&b, a[1].as.s, a[1].aux);
         value_render(&b, l->items[i]);
+        if (b.len > VALUE_MAX_TEXT)
+            break; /* no need to build the rest of a text that is refused */
     }
-    *out = val_text(b.data ? b.data : "", b.len);
-    return true;
+    return text_result(ctx, &b, out);
 }
 
 static bool n_code_points(NativeCtx *ctx, const Value *a, Value *out)
@@ -225,12 +235,10 @@ static bool n_code_points(NativeCtx *ctx, const Value *a, Value *out)
 
 static bool n_text(NativeCtx *ctx, const Value *a, Value *out)
 {
-    (void)ctx;
     RgBuf b;
     buf_init(&b);
     value_render(&b, a[0]);
-    *out = val_text(b.data ? b.data : "", b.len);
-    return true;
+    return text_result(ctx, &b, out);
 }
 
 /* ---------------------------------------------------------------- numbers */

@@ -393,6 +393,11 @@ static Module *load_file(Checker *c, const char *path, Span from)
         diag_error(c->diags, from, "cannot read %s", err);
         return NULL;
     }
+    /* Editors on Windows start UTF-8 files with a byte order mark; it is
+     * not policy text, as it is not export data. */
+    if (b.len >= 3 && memcmp(b.data, "\xEF\xBB\xBF", 3) == 0)
+        return add_module(c, key, rg_strdup(path), module_name_of(path), dir_of(path), rg_strndup(b.data + 3, b.len - 3),
+                          b.len - 3, false);
     return add_module(c, key, rg_strdup(path), module_name_of(path), dir_of(path), b.data, b.len, false);
 }
 
@@ -956,6 +961,15 @@ static void apply_options(Checker *c, FormatOpts *fo, NodeList *opts, bool quiet
         Node *o = opts->items[i];
         const char *name = o->u.option.name.name;
         Span at = o->u.option.value->span;
+        /* One list may not say a thing twice; which would win is a guess. */
+        size_t k = 0;
+        while (k < i && strcmp(opts->items[k]->u.option.name.name, name) != 0)
+            k++;
+        if (k < i) {
+            diag_error(c->diags, o->u.option.name.span, "option '%s' is given twice", name);
+            where_declared(c, opts->items[k]->u.option.name.span, "the first one is at");
+            continue;
+        }
         if (strcmp(name, "invalid") == 0) {
             const char *v = option_text(c, o, "invalid");
             if (!v)

@@ -426,6 +426,10 @@ static bool fold_value(Compiler *C, const Node *n, Value *out)
                 return false;
             value_render(&b, v);
         }
+        if (b.len > VALUE_MAX_TEXT) {
+            C->fold_problem = "the text would be longer than the limit of 64 MB";
+            return false;
+        }
         *out = val_text(b.data ? b.data : "", b.len);
         return true;
     }
@@ -505,6 +509,10 @@ static bool fold_value(Compiler *C, const Node *n, Value *out)
             return true;
         }
         if (o == OP_ADD && a.tag == V_TEXT && b.tag == V_TEXT) {
+            if ((uint64_t)a.aux + b.aux > VALUE_MAX_TEXT) {
+                C->fold_problem = "the text would be longer than the limit of 64 MB";
+                return false;
+            }
             RgBuf t;
             buf_init(&t);
             buf_add(&t, a.as.s, a.aux);

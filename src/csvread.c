@@ -243,13 +243,28 @@ static void replay_line(const CsvReader *r, const char *s, size_t n, bool in_quo
     }
 }
 
+/* Bytes handed to libcsv at a time; see feed. */
+#define FEED_CHUNK (64u * 1024u)
+
+/* Parses s[0..n); returns the bytes libcsv took (fewer on an error). */
 static size_t feed(CsvReader *r, const char *s, size_t n)
 {
     /* libcsv grows its field buffer by a fixed block; growing the block
-     * with the buffer makes long fields cost linear time. */
-    if (r->csv.entry_size > r->csv.blk_size)
-        csv_set_blk_size(&r->csv, r->csv.entry_size);
-    return csv_parse(&r->csv, s, n, on_field, on_row, r);
+     * with the buffer makes long fields cost linear time. The block only
+     * changes between calls, so a long line is fed in chunks: fed whole,
+     * a 10 MB field grew by the first block size, 128 bytes at a time,
+     * which is quadratic wherever realloc copies. */
+    size_t done = 0;
+    while (done < n) {
+        if (r->csv.entry_size > r->csv.blk_size)
+            csv_set_blk_size(&r->csv, r->csv.entry_size);
+        size_t k = n - done < FEED_CHUNK ? n - done : FEED_CHUNK;
+        size_t got = csv_parse(&r->csv, s + done, k, on_field, on_row, r);
+        done += got;
+        if (got < k)
+            break;
+    }
+    return done;
 }
 
 /* Feeds physical line number n; 0 or -1 (error recorded). */
@@ -323,10 +338,13 @@ static int feed_line(CsvReader *r, const char *line, size_t len, long n)
             r->quote_col = 1;
         }
     }
+    /* A row only goes on past its line inside quotes, so the likely cause
+     * is a quote never closed: say where it opened. */
     if (r->csv.pstate != ROW_NOT_BEGUN && n > r->row_line && r->row_bytes > LINES_MAX_DEFAULT)
         return fail(r, n, 1,
-                    rg_sprintf("row starting on line %ld is longer than the limit of %u bytes",
-                               r->row_line, LINES_MAX_DEFAULT));
+                    rg_sprintf("row starting on line %ld is longer than the limit of %u bytes; "
+                               "is the quote opened on line %ld, column %ld never closed?",
+                               r->row_line, LINES_MAX_DEFAULT, r->quote_line, r->quote_col));
     return 0;
 }
 

@@ -65,8 +65,12 @@ static void set_error(JsonParser *j, const uchar *at, const char *msg)
     j->p = (const char *)at;
 }
 
+static inline const uchar *utf8_seq(const uchar *p, const uchar *end);
+
 /* For structural errors: names the byte that is really there when it is
- * one a reader could not guess from "expected ...". */
+ * one a reader could not guess from "expected ...": the end, a NUL, a
+ * byte order mark (anywhere: two files pasted together put one mid-file),
+ * or a byte that is not UTF-8 at all. */
 static void unexpected(JsonParser *j, const uchar *at, const char *expected)
 {
     const char *msg = expected;
@@ -74,8 +78,10 @@ static void unexpected(JsonParser *j, const uchar *at, const char *expected)
         msg = "unexpected end of input";
     else if (*at == 0)
         msg = "unexpected NUL byte";
-    else if ((const char *)at == j->begin && E(j) - at >= 3 && memcmp(at, "\xEF\xBB\xBF", 3) == 0)
+    else if (E(j) - at >= 3 && memcmp(at, "\xEF\xBB\xBF", 3) == 0)
         msg = "unexpected byte order mark";
+    else if (*at >= 0x80 && !utf8_seq(at, E(j)))
+        msg = "invalid UTF-8";
     set_error(j, at, msg);
 }
 

@@ -153,6 +153,14 @@ static bool check_bom(LineReader *r)
         r->start += 3;
         r->had_bom = true;
     }
+    /* A UTF-16 (or UTF-32) mark: every line would be refused as invalid
+     * UTF-8 at its first byte, which does not tell what is wrong. */
+    if (r->end - r->start >= 2 && (memcmp(r->buf + r->start, "\xFF\xFE", 2) == 0 ||
+                                   memcmp(r->buf + r->start, "\xFE\xFF", 2) == 0)) {
+        fail(r, "the file is encoded as UTF-16 (it starts with a UTF-16 byte order mark); "
+                "exports must be UTF-8");
+        return false;
+    }
     return true;
 }
 

@@ -30,6 +30,9 @@ static const char usage_text[] =
     "      [--max-steps N] [--max-memory BYTES] [--max-depth N]  limits per decision\n"
     "      [-o FILE]               write the decisions to FILE instead of standard output\n"
     "      [--explain [--id KEY]]  explain every line (or the line with id KEY) instead\n"
+    "      [--policy-version]      end each JSON line with the policy's version\n"
+    "      [--require-signature PUBKEY]  refuse a .rgc file not signed with PUBKEY's key\n"
+    "                              (POLICY may be one .rgc file from regel compile)\n"
     "  explain POLICY... --data DIR --decision NAME --id KEY [--format text|json]\n"
     "                              why the line KEY of decision NAME came out as it did:\n"
     "                              each rule, the values it saw, what would make it hold\n"
@@ -50,12 +53,18 @@ static const char usage_text[] =
     "                              --check changes nothing, shows what would change and\n"
     "                              exits 1 if a file is not formatted; '-' formats standard input\n"
     "  disasm POLICY... [--decision NAME]   show the compiled bytecode\n"
+    "  compile POLICY... -o FILE.rgc [--sign SECRETKEY]\n"
+    "                              compile to a precompiled program that run, disasm and a\n"
+    "                              host load without compiling; --sign signs it\n"
+    "  keygen NAME                 make a key pair for signing: NAME.pub and NAME.key\n"
     "  version                     print the version\n"
     "\n"
     "exit status: 0 ok, 1 tests failed (fmt --check: a file is not formatted; diff: a line changed),\n"
     "             2 usage, 3 policy errors, 4 data errors, 5 a decision failed with an error,\n"
     "             6 output could not be written, 7 out of memory,\n"
-    "             8 tests passed but rule coverage is below --min-coverage\n";
+    "             8 tests passed but rule coverage is below --min-coverage,\n"
+    "             9 a .rgc file is damaged, of another version or does not verify,\n"
+    "             10 a .rgc file is unsigned or not signed with the required key\n";
 
 static int usage_error(const char *fmt, const char *arg)
 {
@@ -280,7 +289,37 @@ enum {
     OPT_DATA = 256, OPT_DECISION, OPT_TODAY, OPT_FORMAT, OPT_ON_ERROR, OPT_MAX_STEPS, OPT_MAX_MEMORY, OPT_MAX_DEPTH,
     OPT_EXPLAIN, OPT_ID,
     OPT_FILTER, OPT_MIN_COVERAGE,
+    OPT_POLICY_VERSION, OPT_REQUIRE_SIGNATURE, OPT_SIGN,
 };
+
+static bool is_image(const char *path)
+{
+    size_t n = strlen(path);
+    return n > 4 && strcmp(path + n - 4, ".rgc") == 0;
+}
+
+/* A program from policy files, or from one .rgc file (signed with the
+ * key in the file `pubkey`, when given). */
+static regel_status open_program(char **paths, int n, unsigned flags, const char *pubkey, regel_program **p)
+{
+    bool image = n == 1 && is_image(paths[0]);
+    if (!image && pubkey)
+        return usage_error("%s", "--require-signature is for a precompiled program: give one .rgc file");
+    if (!image)
+        return compile(paths, n, flags, p);
+    if (flags & REGEL_COMPILE_EXPLAIN)
+        return usage_error("%s", "a precompiled program cannot explain: give the policy files");
+    unsigned long errors = 0;
+    unsigned char key[REGEL_PUBLIC_KEY_BYTES];
+    regel_status st = REGEL_OK;
+    if (pubkey)
+        st = regel_key_read(pubkey, 0, key, print_diag, &errors);
+    if (st == REGEL_OK)
+        st = regel_program_load(paths[0], pubkey ? key : NULL, print_diag, &errors, p);
+    if (st == REGEL_ERR_NOMEM)
+        fprintf(stderr, "regel: out of memory\n");
+    return st;
+}
 
 /* run, disasm and explain share their options: `explain` is `run
  * --explain` for one decision and id, written as text by default. */
@@ -299,8 +338,11 @@ static int cmd_run(int argc, char **argv, const char *verb)
         {"output", required_argument, 0, 'o'},
         {"explain", no_argument, 0, OPT_EXPLAIN},
         {"id", required_argument, 0, OPT_ID},
+        {"policy-version", no_argument, 0, OPT_POLICY_VERSION},
+        {"require-signature", required_argument, 0, OPT_REQUIRE_SIGNATURE},
         {0, 0, 0, 0},
     };
+    const char *pubkey = NULL;
     regel_run_options o;
     regel_run_options_init(&o);
     o.explain = explain;
@@ -332,6 +374,8 @@ static int cmd_run(int argc, char **argv, const char *verb)
             break;
         case OPT_EXPLAIN: o.explain = 1; break;
         case OPT_ID: o.explain_id = optarg; break;
+        case OPT_POLICY_VERSION: o.policy_version = 1; break;
+        case OPT_REQUIRE_SIGNATURE: pubkey = optarg; break;
         case OPT_ON_ERROR:
             if (strcmp(optarg, "fail") == 0)
                 o.on_invalid = REGEL_INVALID_FAIL;
@@ -379,7 +423,7 @@ static int cmd_run(int argc, char **argv, const char *verb)
     if (!disasm && !o.data_dir)
         return usage_error("%s needs --data DIR, the folder with the exports", verb);
     regel_program *p;
-    regel_status st = compile(policies, npolicies, o.explain ? REGEL_COMPILE_EXPLAIN : 0, &p);
+    regel_status st = open_program(policies, npolicies, o.explain ? REGEL_COMPILE_EXPLAIN : 0, pubkey, &p);
     if (st != REGEL_OK)
         return st;
     if (disasm) {
@@ -445,7 +489,8 @@ static int cmd_run(int argc, char **argv, const char *verb)
     if (st == REGEL_ERR_USAGE)
         fprintf(stderr, "(regel help shows the usage)\n");
     else
-        fprintf(stderr, "regel: %llu records read, %llu decided, %llu failed, %llu invalid\n", s.read, s.decided,
+        fprintf(stderr, "regel: %llu record%s read, %llu decided, %llu failed, %llu invalid\n", s.read,
+                s.read == 1 ? "" : "s", s.decided,
                 s.failed, s.invalid);
     free(decisions);
     return st;
@@ -948,6 +993,79 @@ static int cmd_fmt(int argc, char **argv)
     return REGEL_OK;
 }
 
+/* regel compile POLICY... -o FILE.rgc [--sign SECRETKEY] */
+static int cmd_compile(int argc, char **argv)
+{
+    static const struct option longs[] = {
+        {"output", required_argument, 0, 'o'},
+        {"sign", required_argument, 0, OPT_SIGN},
+        {0, 0, 0, 0},
+    };
+    const char *output = NULL, *keyfile = NULL;
+    optind = 1;
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, ":o:", longs, NULL)) != -1) {
+        switch (c) {
+        case 'o': output = optarg; break;
+        case OPT_SIGN: keyfile = optarg; break;
+        case ':': return usage_error("%s needs a value", argv[optind - 1]);
+        default: return usage_error("unknown option %s", argv[optind - 1]);
+        }
+    }
+    if (optind >= argc)
+        return usage_error("%s", "compile needs a policy file or folder");
+    if (!output)
+        return usage_error("%s", "compile needs -o FILE.rgc, the file to write");
+    if (!is_image(output))
+        return usage_error("the precompiled file's name ends in .rgc, not '%s'", output);
+    unsigned long errors = 0;
+    unsigned char key[REGEL_SECRET_KEY_BYTES];
+    if (keyfile) {
+        regel_status st = regel_key_read(keyfile, 1, key, print_diag, &errors);
+        if (st != REGEL_OK)
+            return st;
+    }
+    regel_program *p;
+    regel_status st = compile(argv + optind, argc - optind, 0, &p);
+    if (st != REGEL_OK)
+        return st;
+    st = regel_program_save(p, output, keyfile ? key : NULL, print_diag, &errors);
+    if (st == REGEL_OK)
+        fprintf(stderr, "regel: wrote %s (%zu decisions, policy version %s%s)\n", output, regel_decision_count(p),
+                regel_program_version(p), keyfile ? ", signed" : "");
+    else if (st == REGEL_ERR_NOMEM)
+        fprintf(stderr, "regel: out of memory\n");
+    regel_program_free(p);
+    return st;
+}
+
+/* regel keygen NAME: NAME.pub and NAME.key, never over existing files. */
+static int cmd_keygen(int argc, char **argv)
+{
+    if (argc != 1 || argv[0][0] == '-')
+        return usage_error("%s", "keygen needs one name: regel keygen NAME writes NAME.pub and NAME.key");
+    size_t n = strlen(argv[0]) + 5;
+    char *pub = malloc(n), *sec = malloc(n);
+    snprintf(pub, n, "%s.pub", argv[0]);
+    snprintf(sec, n, "%s.key", argv[0]);
+    int rc = REGEL_OK;
+    unsigned char pk[REGEL_PUBLIC_KEY_BYTES], sk[REGEL_SECRET_KEY_BYTES];
+    unsigned long errors = 0;
+    if (access(pub, F_OK) == 0 || access(sec, F_OK) == 0) {
+        fprintf(stderr, "regel: %s or %s exists already; keygen does not replace keys\n", pub, sec);
+        rc = REGEL_ERR_OUTPUT;
+    } else if ((rc = regel_keygen(pk, sk)) == REGEL_OK &&
+               (rc = regel_key_write(sec, sk, 1, print_diag, &errors)) == REGEL_OK &&
+               (rc = regel_key_write(pub, pk, 0, print_diag, &errors)) == REGEL_OK) {
+        fprintf(stderr, "regel: wrote %s (the public key, for checking) and %s (the secret key, for signing: keep it "
+                        "secret)\n", pub, sec);
+    }
+    free(pub);
+    free(sec);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -967,6 +1085,10 @@ int main(int argc, char **argv)
         return cmd_test(argc - 1, argv + 1);
     if (strcmp(verb, "fmt") == 0)
         return cmd_fmt(argc - 2, argv + 2);
+    if (strcmp(verb, "compile") == 0)
+        return cmd_compile(argc - 1, argv + 1);
+    if (strcmp(verb, "keygen") == 0)
+        return cmd_keygen(argc - 2, argv + 2);
     if (strcmp(verb, "version") == 0 || strcmp(verb, "--version") == 0) {
         printf("regel %s\n", regel_version());
         return REGEL_OK;

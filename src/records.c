@@ -23,6 +23,7 @@ struct RecordReader {
     JsonParser json;
     int *columns;      /* CSV: column of each field */
     size_t ncolumns;   /* CSV: fields in the header */
+    const char **titles; /* CSV: the header's cells, cleaned */
     long line;
     const char *error;
     RgBuf msg;
@@ -120,6 +121,40 @@ static Conv parse_int(const char *s, size_t n, int64_t *out)
     return CONV_OK;
 }
 
+/* Whether a number dec_parse refused as out of range was refused for its
+ * decimals rather than its size: at most 18 digits before the point, once
+ * the exponent is applied (0.1234567890123456789, 1e-400). */
+static bool too_precise(const char *s, size_t n)
+{
+    size_t i = 0;
+    if (i < n && (s[i] == '-' || s[i] == '+'))
+        i++;
+    while (i < n && s[i] == '0')
+        i++;
+    long digits = 0;
+    while (i < n && s[i] >= '0' && s[i] <= '9') {
+        digits++;
+        i++;
+    }
+    if (i < n && (s[i] == '.' || s[i] == ','))
+        i++;
+    while (i < n && s[i] >= '0' && s[i] <= '9')
+        i++;
+    long e = 0;
+    if (i < n && (s[i] | 0x20) == 'e') {
+        i++;
+        bool neg = i < n && s[i] == '-';
+        if (i < n && (s[i] == '-' || s[i] == '+'))
+            i++;
+        for (; i < n && s[i] >= '0' && s[i] <= '9'; i++)
+            if (e < 1000000)
+                e = e * 10 + (s[i] - '0');
+        if (neg)
+            e = -e;
+    }
+    return digits + e <= 18;
+}
+
 /* Converts cleaned text (a CSV cell, or a JSON string) to a value of type t
  * (not optional, not a record or list). */
 static Conv from_text(RecordReader *r, const Type *t, const char *s, size_t n, bool csv, Value *out)
@@ -197,6 +232,42 @@ static RgBuf *header_names(RecordReader *r, const CsvRow *row)
     return b;
 }
 
+/* For a header read as one column: the separator the file seems to use
+ * instead of the source's, as "; is the separator ...?", or "". */
+static const char *separator_hint(const SourceSpec *spec, const CsvRow *row)
+{
+    if (row->count != 1)
+        return "";
+    static const char candidates[] = ";,\t|";
+    for (const char *c = candidates; *c; c++)
+        if (*c != spec->separator && memchr(row->fields[0], *c, row->lens[0]))
+            return rg_sprintf("; is the separator %s? (the source says %s)", *c == '\t' ? "a tab" : rg_sprintf("\"%c\"", *c),
+                              spec->separator == '\t' ? "a tab" : rg_sprintf("\"%c\"", spec->separator));
+    return "";
+}
+
+/* A row that repeats the header, as when two exports are joined into one
+ * file. Only asked about a row that is already invalid. */
+static bool repeats_header(const RecordReader *r, const CsvRow *row)
+{
+    if (row->count != r->ncolumns)
+        return false;
+    for (size_t i = 0; i < row->count; i++) {
+        size_t n;
+        const char *t = text_clean(row->fields[i], row->lens[i], &n);
+        if (strlen(r->titles[i]) != n || memcmp(r->titles[i], t, n) != 0)
+            return false;
+    }
+    return true;
+}
+
+static RecordStatus header_again(RecordReader *r)
+{
+    begin_msg(r, NULL);
+    buf_adds(&r->msg, "the header appears again as a row; were two exports joined into one file?");
+    return invalid(r);
+}
+
 static bool map_header(RecordReader *r, const char **err)
 {
     CsvRow row;
@@ -218,6 +289,7 @@ static bool map_header(RecordReader *r, const char **err)
         const char *t = text_clean(row.fields[i], row.lens[i], &n);
         titles[i] = rg_strndup(t, n);
     }
+    r->titles = titles;
     for (size_t f = 0; f < rt->nfields; f++) {
         const char *want = rt->fields[f].column;
         int found = -1;
@@ -232,9 +304,10 @@ static bool map_header(RecordReader *r, const char **err)
         }
         if (found < 0) {
             const char *best = text_suggest(want, titles, row.count);
-            *err = rg_sprintf("%s:%ld: the header has no column \"%s\" (field %s of %s)%s%s%s; the columns are %s",
+            *err = rg_sprintf("%s:%ld: the header has no column \"%s\" (field %s of %s)%s%s%s; the columns are %s%s",
                               r->path, row.line, want, rt->fields[f].name, rt->name, best ? "; did you mean \"" : "",
-                              best ? best : "", best ? "\"?" : "", header_names(r, &row)->data);
+                              best ? best : "", best ? "\"?" : "", header_names(r, &row)->data,
+                              separator_hint(r->spec, &row));
             return false;
         }
         r->columns[f] = found;
@@ -257,7 +330,8 @@ static RecordStatus csv_next(RecordReader *r, Value *out)
     r->line = row.line;
     if (row.count != r->ncolumns) {
         begin_msg(r, NULL);
-        buf_printf(&r->msg, "the row has %zu fields but the header has %zu", row.count, r->ncolumns);
+        buf_printf(&r->msg, "the row has %zu field%s but the header has %zu", row.count, row.count == 1 ? "" : "s",
+                   r->ncolumns);
         return invalid(r);
     }
     const SourceSpec *spec = r->spec;
@@ -276,14 +350,20 @@ static RecordStatus csv_next(RecordReader *r, Value *out)
                 rec->slots[f] = val_none();
                 continue;
             }
+            if (repeats_header(r, &row))
+                return header_again(r);
             begin_msg(r, fd->column);
             buf_printf(&r->msg, "expected %s, got an empty cell", records_expected(spec, fd->type));
             return invalid(r);
         }
         Conv c = from_text(r, type_strip(fd->type), s, n, true, &rec->slots[f]);
         if (c != CONV_OK) {
+            if (repeats_header(r, &row))
+                return header_again(r);
             begin_msg(r, fd->column);
-            if (c == CONV_RANGE)
+            if (c == CONV_RANGE && type_strip(fd->type)->kind == T_DEC && too_precise(s, n))
+                buf_adds(&r->msg, "the number is too precise for Decimal (at most 18 decimals): ");
+            else if (c == CONV_RANGE)
                 buf_printf(&r->msg, "the number is too large for %s: ", records_expected(spec, fd->type));
             else
                 buf_printf(&r->msg, "expected %s, got ", records_expected(spec, fd->type));
@@ -517,6 +597,10 @@ static RecordStatus read_json_value(RecordReader *r, const Type *t, const Path *
             }
             Decimal d;
             DecStatus st = dec_parse(s, n, '.', jt == JSON_NUMBER, &d);
+            if (st == DEC_OVERFLOW && too_precise(s, n))
+                return json_problem(r, p, t->kind == T_DEC ? "the number is too precise for Decimal (at most 18 decimals): %s"
+                                                           : "expected Int, got %s",
+                                    rg_sprintf("%.*s", (int)(n > 40 ? 40 : n), s));
             if (st == DEC_OVERFLOW)
                 return json_problem(r, p, "the number is too large for %s",
                                     rg_sprintf("%s: %.*s", type_name(t), (int)(n > 40 ? 40 : n), s));
@@ -600,6 +684,8 @@ static RecordStatus jsonl_next(RecordReader *r, Value *out)
             return REC_END;
         r->line = lines_number(r->lines);
         if (st < 0) {
+            /* The line that could not be read is the one after the last. */
+            r->line++;
             r->error = rg_sprintf("%s:%ld: %s", r->path, r->line, lines_error(r->lines));
             return REC_FATAL;
         }

@@ -9,7 +9,14 @@
  *  - Functions that can fail return a regel_status; REGEL_OK is 0. The
  *    other values are also the exit statuses of the `regel` command.
  *  - Handles are opaque. A compiled regel_program is immutable: several
- *    threads may run it at once.
+ *    threads may run it at once. Evaluation contexts (regel_context) are
+ *    per thread. Any thread may call the library: it registers the thread
+ *    with its garbage collector on the first call and unregisters it when
+ *    the thread exits. Make the first call of all (any regel_ function)
+ *    from the program's first thread, or from one that outlives every use
+ *    of the library.
+ *  - There is no global state to set up or tear down, and none that one
+ *    handle's use changes for another.
  *  - The library never prints. Diagnostics reach the host through the
  *    callback it passes; problems found while running through the report
  *    callback of regel_run_options.
@@ -31,6 +38,18 @@
  *     regel_run_summary s;
  *     regel_status st = regel_run(p, &o, &s);
  *     regel_program_free(p);
+ *
+ * Deciding one request at a time, in a service (see "embedding" below):
+ *
+ *     regel_context *ctx;                    // one per thread
+ *     regel_context_new(p, NULL, &ctx);
+ *     int d = regel_decision_index(p, "ytterligare_st");
+ *     regel_record *r;
+ *     regel_record_new(p, regel_source_record_type(p, "vardcentraler"), &r);
+ *     regel_record_set_int(r, regel_record_slot(r, "listade"), 6230);   // ... every field
+ *     const regel_result *res;
+ *     if (regel_decide(ctx, d, r, &res) == REGEL_OK)
+ *         ... res->outcome_word, res->refs[i]; regel_result_message(ctx, i, ...)
  */
 #ifndef REGEL_H
 #define REGEL_H
@@ -62,6 +81,11 @@ typedef enum regel_status {
     REGEL_ERR_OUTPUT = 6, /* the write callback failed */
     REGEL_ERR_NOMEM = 7,  /* memory ran out */
     REGEL_ERR_COVERAGE = 8, /* regel_test: every test passed, but rule coverage is below min_coverage */
+    REGEL_ERR_IMAGE = 9,  /* a precompiled program (.rgc) is damaged, of another engine, or its bytecode
+                             does not verify */
+    REGEL_ERR_SIGNATURE = 10, /* a precompiled program is unsigned, or not signed with the required key */
+    REGEL_ERR_LIMIT = 11, /* regel_decide: the evaluation went past a limit (steps, memory, depth); only
+                             that evaluation failed */
 } regel_status;
 
 /* The library's version as "major.minor.patch". */
@@ -198,6 +222,9 @@ typedef struct regel_run_options {
      * With explain_id, only the line with that id (none: REGEL_ERR_USAGE). */
     int explain;
     const char *explain_id;
+    /* Each JSON line (REGEL_FORMAT_JSONL only; else REGEL_ERR_USAGE) ends
+     * with "policy_version": the policy's version (regel_program_version). */
+    int policy_version;
 } regel_run_options;
 
 REGEL_API void regel_run_options_init(regel_run_options *o);
@@ -264,6 +291,215 @@ typedef struct regel_test_summary {
  * percentage outside 0 to 100. */
 REGEL_API regel_status regel_test(const char *const *paths, size_t npaths, regel_diagnostic_fn on_diag, void *ctx,
                                   const regel_test_options *o, regel_test_summary *s);
+
+/* ------------------------------------------------------------ precompiled programs */
+
+/* A compiled program can be saved to a .rgc file and loaded later, so a
+ * service ships bytecode instead of compiling at start. The file holds the
+ * bytecode, its tables and the policy's source files (runtime errors point
+ * at the policy text as usual), with a checksum and, optionally, an Ed25519
+ * signature over the bytecode and the hash of the sources. Loading checks
+ * the format and engine versions and the checksum, the signature when a
+ * key is given, and then verifies the bytecode (every index in range,
+ * every jump on an instruction, the stack balanced on every path) before
+ * anything runs: a damaged or hostile file is refused with
+ * REGEL_ERR_IMAGE, never run. */
+
+#define REGEL_PUBLIC_KEY_BYTES 32
+#define REGEL_SECRET_KEY_BYTES 64
+
+/* Writes p to path (through a temporary file renamed at the end), signed
+ * with secret_key unless it is NULL. Programs compiled with
+ * REGEL_COMPILE_EXPLAIN cannot be saved (REGEL_ERR_USAGE). Problems reach
+ * on_diag (file: path); a file that cannot be written is REGEL_ERR_OUTPUT. */
+REGEL_API regel_status regel_program_save(const regel_program *p, const char *path, const unsigned char *secret_key,
+                                          regel_diagnostic_fn on_diag, void *ctx);
+/* The same file in memory: *out (free with regel_free), *len bytes. */
+REGEL_API regel_status regel_program_save_buffer(const regel_program *p, const unsigned char *secret_key,
+                                                 unsigned char **out, size_t *len, regel_diagnostic_fn on_diag,
+                                                 void *ctx);
+/* Loads a .rgc file. With public_key, the file must be signed with the
+ * matching secret key (else REGEL_ERR_SIGNATURE); without, signed and
+ * unsigned files load alike. Why a file is refused reaches on_diag:
+ * "x.rgc: it is damaged (the checksum does not match)". */
+REGEL_API regel_status regel_program_load(const char *path, const unsigned char *public_key,
+                                          regel_diagnostic_fn on_diag, void *ctx, regel_program **out);
+/* From memory; `name` stands for the file in messages. */
+REGEL_API regel_status regel_program_load_buffer(const char *name, const void *data, size_t len,
+                                                 const unsigned char *public_key, regel_diagnostic_fn on_diag,
+                                                 void *ctx, regel_program **out);
+/* 1 for a program loaded from a signed file (whose signature was checked
+ * when a public key was given), else 0. */
+REGEL_API int regel_program_is_signed(const regel_program *p);
+/* The policy's version: the first 16 hex digits of the SHA-256 of its
+ * source files (their names without folders, and their texts, in order),
+ * the same whether compiled from source or loaded. Owned by p. */
+REGEL_API const char *regel_program_version(const regel_program *p);
+
+/* A new Ed25519 key pair for signing (REGEL_ERR_NOMEM: no randomness). */
+REGEL_API regel_status regel_keygen(unsigned char public_key[REGEL_PUBLIC_KEY_BYTES],
+                                    unsigned char secret_key[REGEL_SECRET_KEY_BYTES]);
+/* Key files are one line of text: "regel-ed25519-public " (or "-secret ")
+ * and the key in hex. regel_key_write writes one (a secret key readable by
+ * its owner only); regel_key_read reads one, REGEL_ERR_USAGE with the
+ * reason through on_diag when the file holds no key of the kind asked. */
+REGEL_API regel_status regel_key_write(const char *path, const unsigned char *key, int secret,
+                                       regel_diagnostic_fn on_diag, void *ctx);
+REGEL_API regel_status regel_key_read(const char *path, int secret, unsigned char *key, regel_diagnostic_fn on_diag,
+                                      void *ctx);
+
+/* ------------------------------------------------------------ embedding: records */
+
+/* Records built by the host, without any file: a request's data becomes a
+ * regel_record of the type the decision is about, and regel_decide decides
+ * it at once. Record types and fields are numbered per program; resolve a
+ * name once (regel_field_slot) and set fields by slot on the hot path, or
+ * by name with regel_record_slot. */
+
+typedef struct regel_record regel_record;
+
+/* The number of the record type called name, or -1. */
+REGEL_API int regel_record_type(const regel_program *p, const char *name);
+/* The record type of the source called name (the records a decision over
+ * it decides), or -1. */
+REGEL_API int regel_source_record_type(const regel_program *p, const char *source);
+/* The slot of field `field` of record type `type`, or -1. */
+REGEL_API int regel_field_slot(const regel_program *p, int type, const char *field);
+
+/* A record of type `type` with no values yet: optional fields are none,
+ * list and set fields empty; the others must be set before the record is
+ * decided. Free with regel_record_free (before the program). */
+REGEL_API regel_status regel_record_new(const regel_program *p, int type, regel_record **out);
+REGEL_API void regel_record_free(regel_record *r);
+/* The slot of a field of r's type, or -1 (a setter given -1 says so). */
+REGEL_API int regel_record_slot(const regel_record *r, const char *field);
+/* Back to the state of regel_record_new, to build the next request in the
+ * same record. */
+REGEL_API void regel_record_clear(regel_record *r);
+
+/* Setters check the field's type (a setter for Int fits Int and Decimal
+ * fields; an optional field takes its type or none) and return
+ * REGEL_ERR_USAGE otherwise, with the reason in regel_record_error. Text
+ * must be UTF-8; like text read from an export, it is trimmed and
+ * normalised (NFC). An enum word is given as the policy writes it, as
+ * exports spell it, or as text shows it. A record value is copied:
+ * changing it later does not change r. */
+REGEL_API regel_status regel_record_set_none(regel_record *r, int slot);
+REGEL_API regel_status regel_record_set_bool(regel_record *r, int slot, int value);
+REGEL_API regel_status regel_record_set_int(regel_record *r, int slot, long long value);
+/* coefficient / 10^scale: (1250, 2) is 12.50; scale at most 18. */
+REGEL_API regel_status regel_record_set_decimal(regel_record *r, int slot, long long coefficient, unsigned scale);
+REGEL_API regel_status regel_record_set_text(regel_record *r, int slot, const char *text, size_t len);
+REGEL_API regel_status regel_record_set_date(regel_record *r, int slot, int year, int month, int day);
+REGEL_API regel_status regel_record_set_enum(regel_record *r, int slot, const char *word);
+REGEL_API regel_status regel_record_set_record(regel_record *r, int slot, const regel_record *value);
+/* Appending to a List or Set field (a set keeps one of each value). */
+REGEL_API regel_status regel_record_append_bool(regel_record *r, int slot, int value);
+REGEL_API regel_status regel_record_append_int(regel_record *r, int slot, long long value);
+REGEL_API regel_status regel_record_append_decimal(regel_record *r, int slot, long long coefficient, unsigned scale);
+REGEL_API regel_status regel_record_append_text(regel_record *r, int slot, const char *text, size_t len);
+REGEL_API regel_status regel_record_append_date(regel_record *r, int slot, int year, int month, int day);
+REGEL_API regel_status regel_record_append_enum(regel_record *r, int slot, const char *word);
+REGEL_API regel_status regel_record_append_record(regel_record *r, int slot, const regel_record *value);
+/* Why the last setter that failed on r failed; NULL if none did. */
+REGEL_API const char *regel_record_error(const regel_record *r);
+
+/* ------------------------------------------------------------ embedding: data */
+
+/* The records of the sources that decisions look up, select from or list
+ * (`vardcentraler[id]`, `personal where ...`): loaded from export files,
+ * added by the host, or both. Once a context is made over it, the data is
+ * frozen (indexes built; regel_data_add is then REGEL_ERR_USAGE) and may
+ * be shared by the contexts of all threads. A source given nothing is
+ * empty. */
+
+typedef struct regel_data regel_data;
+
+REGEL_API regel_status regel_data_new(const regel_program *p, regel_data **out);
+/* Loads every source of the program whose export file is in dir, as
+ * `regel run --data dir` would; problems (a broken file, invalid records)
+ * reach report, and make it REGEL_ERR_DATA. */
+REGEL_API regel_status regel_data_load(regel_data *d, const char *dir, void (*report)(void *ctx, const char *line),
+                                       void *report_ctx);
+/* Adds a copy of r (of the source's record type) to the source called
+ * `source`. With a key, the first record of each key counts. */
+REGEL_API regel_status regel_data_add(regel_data *d, const char *source, const regel_record *r);
+/* Free after the contexts made over it, before the program. */
+REGEL_API void regel_data_free(regel_data *d);
+
+/* ------------------------------------------------------------ embedding: deciding */
+
+/* The hot path of a service: a context per thread, decisions by number,
+ * one record at a time. The outcome and the refs of the rules that failed
+ * are there as soon as regel_decide returns; the messages are rendered
+ * only when asked for (regel_result_message), by evaluating the decision
+ * again with its messages. */
+
+typedef struct regel_context regel_context;
+
+typedef struct regel_context_options {
+    const char *today;        /* "YYYY-MM-DD"; NULL: the machine's date */
+    regel_limits limits;      /* per decision; regel_default_limits() */
+    const regel_data *data;   /* the sources decisions read; NULL: all empty */
+} regel_context_options;
+
+REGEL_API void regel_context_options_init(regel_context_options *o);
+/* A context for one thread at a time (REGEL_ERR_USAGE for a malformed
+ * date). Free with regel_context_free before the data and the program. */
+REGEL_API regel_status regel_context_new(const regel_program *p, const regel_context_options *o,
+                                         regel_context **out);
+REGEL_API void regel_context_free(regel_context *c);
+/* Changes the limits for the decisions that follow. */
+REGEL_API void regel_context_set_limits(regel_context *c, const regel_limits *limits);
+
+/* The number of the decision called name, or -1; its outcome words and
+ * extra output fields. */
+REGEL_API int regel_decision_index(const regel_program *p, const char *name);
+REGEL_API size_t regel_decision_word_count(const regel_program *p, int decision);
+REGEL_API const char *regel_decision_word(const regel_program *p, int decision, size_t i);
+REGEL_API size_t regel_decision_field_count(const regel_program *p, int decision);
+REGEL_API const char *regel_decision_field_name(const regel_program *p, int decision, size_t i);
+
+typedef enum regel_severity { REGEL_SEVERITY_MUST, REGEL_SEVERITY_SHOULD } regel_severity;
+
+/* What one decision concluded for one record. Valid until the next
+ * regel_decide on the same context (or its free). */
+typedef struct regel_result {
+    int skipped;              /* the decision's `where` left the record out: no outcome */
+    int outcome;              /* number of the outcome word; -1 when skipped */
+    const char *outcome_word; /* NULL when skipped */
+    int passed;               /* no must-rule failed */
+    const char *key;          /* the line's id (key_len bytes, NUL-terminated); NULL when none */
+    size_t key_len;
+    size_t nreasons;          /* rules that failed, in the order they were checked */
+    const char *const *refs;  /* their refs ("A3") */
+    const regel_severity *severities;
+} regel_result;
+
+/* Decides `decision` for `subject`, a record of the type the decision is
+ * about. The record must not change until the messages and fields of the
+ * result have been read. On REGEL_OK *out is the result. On an error in
+ * the evaluation (REGEL_ERR_EVAL), a limit (REGEL_ERR_LIMIT) or memory
+ * running out (REGEL_ERR_NOMEM), only this evaluation failed, and
+ * regel_context_error says what happened and where in the policy; a wrong
+ * decision number or record is REGEL_ERR_USAGE. */
+REGEL_API regel_status regel_decide(regel_context *c, int decision, const regel_record *subject,
+                                    const regel_result **out);
+/* The message of reason i, rendered now (the first call for a result
+ * evaluates the decision once more, with messages): *text NUL-terminated,
+ * *len bytes (len may be NULL). An error while rendering (say a value that
+ * only the message uses is missing) is returned as by regel_decide. */
+REGEL_API regel_status regel_result_message(regel_context *c, size_t i, const char **text, size_t *len);
+/* Extra output field i of the result, as messages show values (json 0:
+ * "6 230", "12,5") or as JSON lines do (json 1: 6230, "12.5"); *text is
+ * NULL when the field has no value. */
+REGEL_API regel_status regel_result_field(regel_context *c, size_t i, int json, const char **text, size_t *len);
+/* The whole result as `regel run --format jsonl` writes its line (without
+ * the newline). */
+REGEL_API regel_status regel_result_json(regel_context *c, const char **line, size_t *len);
+/* After a failed regel_decide or result call: what went wrong, with the
+ * place in the policy ("policy.regel:12:9: ..."). Owned by c. */
+REGEL_API const char *regel_context_error(const regel_context *c);
 
 #ifdef __cplusplus
 }

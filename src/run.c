@@ -24,6 +24,8 @@ typedef struct Runner {
     bool output_failed;
     size_t id_width; /* table output: the id column of the current decision */
     uint64_t nexplained;
+    const char *same_error; /* the error of the last line that failed, and how many in a row had it */
+    uint64_t same_count;
     time_t last_progress;
     OutputPlan *plan;
 } Runner;
@@ -144,6 +146,18 @@ static int load_source(Runner *r, uint32_t si)
     return status;
 }
 
+/* Says how many more lines failed with the error reported last. */
+static void end_same_errors(Runner *r, const DecisionInfo *d)
+{
+    if (r->same_count > RUN_MAX_SAME_ERRORS) {
+        uint64_t more = r->same_count - RUN_MAX_SAME_ERRORS;
+        report(r, rg_sprintf("%s: %llu more line%s failed with the same error", d->name, (unsigned long long)more,
+                             more == 1 ? "" : "s"));
+    }
+    r->same_error = NULL;
+    r->same_count = 0;
+}
+
 /* Is this the key to explain? */
 static bool explained(const Runner *r, const Verdict *v)
 {
@@ -167,10 +181,22 @@ static void explain_subject(Runner *r, uint32_t di, Value subject)
     r->nexplained++;
 }
 
+/* The line just written ends with the policy's version, when asked. */
+static void stamp_version(Runner *r, size_t line_start)
+{
+    if (!r->o->policy_version || r->out.len < line_start + 2)
+        return;
+    r->out.len -= 2; /* "}\n" */
+    buf_adds(&r->out, ",\"policy_version\":");
+    json_write_string(&r->out, r->o->policy_version, strlen(r->o->policy_version));
+    buf_adds(&r->out, "}\n");
+}
+
 /* Decides one subject and writes its line. */
 static void decide(Runner *r, uint32_t di, Value subject, Verdict *v)
 {
     const DecisionInfo *d = &r->p->decisions[di];
+    size_t line_start = r->out.len;
     if (!vm_decide(r->vm, di, subject, v)) {
         RgBuf msg;
         buf_init(&msg);
@@ -180,6 +206,7 @@ static void decide(Runner *r, uint32_t di, Value subject, Verdict *v)
         buf_adds(&msg, vm_error(r->vm));
         Value key = v->key; /* none when the error came before the key was known */
         output_failure(&r->out, r->o->format, d, key, msg.data);
+        stamp_version(r, line_start);
         RgBuf rep;
         buf_init(&rep);
         buf_adds(&rep, d->name);
@@ -190,13 +217,26 @@ static void decide(Runner *r, uint32_t di, Value subject, Verdict *v)
             buf_printf(&rep, " (the record on line %u)", subject.as.rec->line);
         }
         buf_printf(&rep, ": evaluation failed: %s", msg.data);
-        report(r, rep.data);
+        /* One cause (a queue that could not be worked out, a limit too
+         * tight) fails many lines alike: the first few are reported, the
+         * rest counted. Every line still says fel in the output. */
+        if (r->same_error && strcmp(r->same_error, msg.data) == 0) {
+            if (++r->same_count <= RUN_MAX_SAME_ERRORS)
+                report(r, rep.data);
+        } else {
+            end_same_errors(r, d);
+            r->same_error = msg.data;
+            r->same_count = 1;
+            report(r, rep.data);
+        }
         r->s->failed++;
     } else if (!v->skipped) {
         if (r->o->verdict)
             r->o->verdict(r->o->verdict_ctx, di, v);
-        else if (!r->o->explain)
+        else if (!r->o->explain) {
             output_verdict(&r->out, r->o->format, r->plan, di, v);
+            stamp_version(r, line_start);
+        }
         else if (explained(r, v))
             explain_subject(r, di, subject);
         r->s->decided++;
@@ -382,6 +422,7 @@ int run_batch(const Program *p, const RunOptions *o, RunSummary *s)
             for (uint32_t i = 0; i < list.as.list->len && !r->output_failed; i++)
                 decide(r, di, list.as.list->items[i], &v);
         }
+        end_same_errors(r, d);
         flush(r);
     }
     flush(r);

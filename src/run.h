@@ -28,6 +28,9 @@ enum {
 /* How many invalid records of one file are reported one by one; the rest
  * are counted. */
 #define RUN_MAX_REPORTED 100
+/* How many lines failing with one and the same error are reported one by
+ * one before the rest are only counted. */
+#define RUN_MAX_SAME_ERRORS 3
 
 typedef struct RunOptions {
     const char *data_dir;
@@ -55,6 +58,9 @@ typedef struct RunOptions {
      * diff); an evaluation error still writes its `fel` line. */
     void (*verdict)(void *ctx, uint32_t decision, const Verdict *v);
     void *verdict_ctx;
+    /* When set (JSON Lines only), each line ends with this as
+     * "policy_version". */
+    const char *policy_version;
 } RunOptions;
 
 typedef struct RunSummary {

@@ -55,10 +55,13 @@ struct Vm {
     Value *stack, *stack_end;
     uint64_t steps_left;
     uint64_t mem_start;
+    uint64_t mem_limit;   /* bytes the current evaluation may allocate */
+    uint64_t steps_budget;/* steps the current evaluation started with */
     uint32_t depth;
     Verdict *verdict;
     const char *error;
     Span error_span;
+    VmErrorKind error_kind;
     uint64_t steps_used;
     QueueTable **queues;  /* by queue number, worked out on first use */
     QueueWalk *walk;
@@ -105,6 +108,11 @@ void data_build_indexes(const Program *p, uint32_t src, SourceData *sd)
         sd->by_element[use->element_fields[i]] = vindex_build_elements(sd->records, use->element_fields[i]);
 }
 
+void vm_set_limits(Vm *vm, VmLimits limits)
+{
+    vm->limits = limits;
+}
+
 void vm_set_test(Vm *vm, VmTest *test)
 {
     vm->test = test;
@@ -147,6 +155,11 @@ void vm_reset_queues(Vm *vm)
 const char *vm_error(const Vm *vm)
 {
     return vm->error;
+}
+
+VmErrorKind vm_error_kind(const Vm *vm)
+{
+    return vm->error_kind;
 }
 
 Span vm_error_span(const Vm *vm)
@@ -409,16 +422,56 @@ static int queued_cmp(const void *x, const void *y)
     return (a->pos > b->pos) - (a->pos < b->pos);
 }
 
+/* The memory limit is checked as an evaluation runs, every 1024
+ * instructions, which stops it at the place it got to. Between two checks
+ * one instruction can allocate without bound (a list concatenated with
+ * itself doubles each time), so the allocator also refuses anything past
+ * this cap, which leaves room for any evaluation the check would stop
+ * first. */
+static uint64_t hard_memory_cap(const Vm *vm)
+{
+    uint64_t m = vm->mem_limit;
+    if (m > (UINT64_MAX - VM_HARD_MEMORY_SLACK) / 2 - vm->mem_start)
+        return UINT64_MAX;
+    return vm->mem_start + 2 * m + VM_HARD_MEMORY_SLACK;
+}
+
+static uint64_t saturating_mul(uint64_t a, uint64_t b)
+{
+    return b && a > UINT64_MAX / b ? UINT64_MAX : a * b;
+}
+
+/* The budget of one evaluation: a decision for one subject, one step of a
+ * queue's walk. An evaluation over all the data at once (the list a
+ * decision runs over, a queue's elements) may take as much per record
+ * read: one budget for the region would stop a policy at a size the
+ * region really has. */
+static void set_budget(Vm *vm, bool whole_data)
+{
+    uint64_t scale = 1;
+    if (whole_data && vm->data)
+        for (uint32_t i = 0; i < vm->data->nsources; i++)
+            if (vm->data->sources[i].loaded && vm->data->sources[i].records)
+                scale += vm->data->sources[i].records->len;
+    vm->steps_left = vm->limits.max_steps ? saturating_mul(vm->limits.max_steps, scale) : UINT64_MAX;
+    vm->steps_budget = vm->steps_left;
+    vm->mem_limit = saturating_mul(vm->limits.max_memory, scale);
+    vm->mem_start = rg_alloc_bytes();
+}
+
 /* Each part of working out a queue is one evaluation with its own step
  * and memory budget, as a decision for one subject has. */
-static bool queue_eval(Vm *vm, uint32_t chunk, Value *base, int slot, Value v, Value *out)
+static bool queue_eval(Vm *vm, uint32_t chunk, Value *base, int slot, Value v, Value *out, bool whole_data)
 {
-    uint64_t steps = vm->steps_left, mem = vm->mem_start;
-    vm->steps_left = vm->limits.max_steps ? vm->limits.max_steps : UINT64_MAX;
-    vm->mem_start = rg_alloc_bytes();
+    uint64_t steps = vm->steps_left, mem = vm->mem_start, limit = vm->mem_limit, budget = vm->steps_budget;
+    set_budget(vm, whole_data);
+    uint64_t cap = rg_alloc_set_cap(hard_memory_cap(vm));
     bool ok = run_frame(vm, &vm->prog->chunks[chunk], 0, base, slot, v, out);
+    rg_alloc_set_cap(cap);
     vm->steps_left = steps;
     vm->mem_start = mem;
+    vm->mem_limit = limit;
+    vm->steps_budget = budget;
     return ok;
 }
 
@@ -441,7 +494,7 @@ static bool work_out_queue(Vm *vm, uint32_t qi, Value *base, QueueTable *t)
     const QueueInfo *q = &P->queues[qi];
     int slot = q->subject_slot;
     Value elements;
-    if (!queue_eval(vm, q->over_chunk, base, -1, val_none(), &elements))
+    if (!queue_eval(vm, q->over_chunk, base, -1, val_none(), &elements, true))
         return false;
     if (elements.tag != V_LIST && elements.tag != V_SET) {
         vm->error = "internal error: a queue's elements are not a list";
@@ -452,7 +505,7 @@ static bool work_out_queue(Vm *vm, uint32_t qi, Value *base, QueueTable *t)
     Queued *all = rg_alloc((n ? n : 1) * sizeof *all);
     for (uint32_t i = 0; i < n; i++) {
         Value keys;
-        if (!queue_eval(vm, q->key_chunk, base, slot, els->items[i], &keys))
+        if (!queue_eval(vm, q->key_chunk, base, slot, els->items[i], &keys, false))
             return false;
         if (keys.tag != V_LIST || keys.as.list->len < 1) {
             vm->error = "internal error: a queue's order keys are not a list";
@@ -498,7 +551,7 @@ static bool work_out_queue(Vm *vm, uint32_t qi, Value *base, QueueTable *t)
         int64_t capacity = INT64_MAX;
         if (q->capacity_chunk >= 0) {
             Value cap;
-            if (!queue_eval(vm, (uint32_t)q->capacity_chunk, base, slot, members[0].element, &cap))
+            if (!queue_eval(vm, (uint32_t)q->capacity_chunk, base, slot, members[0].element, &cap, false))
                 return false;
             if (cap.tag != V_INT) {
                 vm->error = "internal error: a queue's capacity is not an Int";
@@ -523,7 +576,7 @@ static bool work_out_queue(Vm *vm, uint32_t qi, Value *base, QueueTable *t)
             vm->walk = &walk;
             Trace *admission = t->traces ? rg_alloc(sizeof *admission) : NULL;
             vm->trace = admission;
-            bool ok = queue_eval(vm, q->admit_chunk, base, slot, e, NULL);
+            bool ok = queue_eval(vm, q->admit_chunk, base, slot, e, NULL, false);
             vm->trace = NULL;
             vm->verdict = outer;
             vm->walk = outer_walk;
@@ -555,7 +608,7 @@ static bool work_out_queue(Vm *vm, uint32_t qi, Value *base, QueueTable *t)
             walk.admitted++;
             for (uint32_t k = 0; k < q->ncounters; k++) {
                 Value key;
-                if (!queue_eval(vm, q->counter_chunks[k], base, slot, e, &key))
+                if (!queue_eval(vm, q->counter_chunks[k], base, slot, e, &key, false))
                     return false;
                 cmap_add(walk.counts[k], key, 1);
             }
@@ -648,6 +701,19 @@ static bool run(Vm *vm, const Chunk *c, uint32_t start, Value *base, Value *resu
 #define TOP (sp[-1])
 #define POP() (*--sp)
 #define PUSH(v) (*sp++ = (v))
+#define FAILWITH(msg)                                                    \
+    do {                                                                 \
+        err = (msg);                                                     \
+        goto fail;                                                       \
+    } while (0)
+/* The verifier (verify.h) proves, for every program the library runs,
+ * that no instruction underflows or overflows its frame's operand stack
+ * and that every local slot is in range: compiled programs are verified
+ * when they are compiled (api.c), loaded ones when they are loaded. These
+ * checks then only cost time, so they are built in only with
+ * REGEL_VM_CHECKS (the sanitizer builds), where they turn a verifier that
+ * missed something into an error instead of a stray write. */
+#ifdef REGEL_VM_CHECKS
 #define NEED(n)                                                          \
     do {                                                                 \
         if (sp - (base + c->nlocals) < (n) || sp + 1 > stack_limit) {    \
@@ -655,16 +721,15 @@ static bool run(Vm *vm, const Chunk *c, uint32_t start, Value *base, Value *resu
             goto fail;                                                   \
         }                                                                \
     } while (0)
-#define FAILWITH(msg)                                                    \
-    do {                                                                 \
-        err = (msg);                                                     \
-        goto fail;                                                       \
-    } while (0)
 #define CHECK_LOCAL(i)                                                   \
     do {                                                                 \
         if ((i) >= c->nlocals)                                           \
             FAILWITH("internal error: local slot out of range");         \
     } while (0)
+#else
+#define NEED(n) ((void)stack_limit)
+#define CHECK_LOCAL(i) ((void)(i))
+#endif
 
 #if defined(__GNUC__)
     static const void *labels[256] = {
@@ -677,7 +742,7 @@ static bool run(Vm *vm, const Chunk *c, uint32_t start, Value *base, Value *resu
     do {                                                                 \
         if (__builtin_expect(--steps == 0, 0))                           \
             goto out_of_steps;                                           \
-        if (__builtin_expect((steps & 1023) == 0, 0) && rg_alloc_bytes() - vm->mem_start > vm->limits.max_memory) \
+        if (__builtin_expect((steps & 1023) == 0, 0) && rg_alloc_bytes() - vm->mem_start > vm->mem_limit) \
             goto out_of_memory;                                          \
         at = ip;                                                         \
         goto *labels[*ip++];                                             \
@@ -690,7 +755,7 @@ static bool run(Vm *vm, const Chunk *c, uint32_t start, Value *base, Value *resu
 dispatch:
     if (--steps == 0)
         goto out_of_steps;
-    if ((steps & 1023) == 0 && rg_alloc_bytes() - vm->mem_start > vm->limits.max_memory)
+    if ((steps & 1023) == 0 && rg_alloc_bytes() - vm->mem_start > vm->mem_limit)
         goto out_of_memory;
     at = ip;
     switch (*ip++) {
@@ -877,7 +942,7 @@ dispatch:
         if (a.tag != V_TEXT || b.tag != V_TEXT)
             FAILWITH("internal error: + of values that are not Text or lists");
         if ((uint64_t)a.aux + b.aux > VALUE_MAX_TEXT)
-            FAILWITH("the text would be longer than the limit");
+            FAILWITH("the text would be longer than the limit of 64 MB");
         char *s = rg_alloc_atomic((size_t)a.aux + b.aux + 1);
         memcpy(s, a.as.s, a.aux);
         memcpy(s + a.aux, b.as.s, b.aux);
@@ -1149,6 +1214,7 @@ dispatch:
         NEED(argc);
         if (++vm->depth > vm->limits.max_depth) {
             vm->depth--;
+            vm->error_kind = VM_ERROR_LIMIT;
             FAILWITH("the functions call each other too deeply (the depth limit was reached)");
         }
         vm->steps_left = steps;
@@ -1192,7 +1258,7 @@ dispatch:
         for (Value *v = sp - n; v < sp; v++)
             value_render(&b, *v);
         if (b.len > VALUE_MAX_TEXT)
-            FAILWITH("the text would be longer than the limit");
+            FAILWITH("the text would be longer than the limit of 64 MB");
         sp -= n;
         PUSH(val_text(b.data ? b.data : "", b.len));
         NEXT();
@@ -1211,7 +1277,7 @@ dispatch:
         buf_init(&b);
         value_write_literal(&b, sp[-1]);
         if (b.len > VALUE_MAX_TEXT)
-            FAILWITH("the text would be longer than the limit");
+            FAILWITH("the text would be longer than the limit of 64 MB");
         sp[-1] = val_text(b.data ? b.data : "", b.len);
         NEXT();
     }
@@ -1305,6 +1371,7 @@ dispatch:
             FAILWITH("internal error: no such decision");
         if (++vm->depth > vm->limits.max_depth) {
             vm->depth--;
+            vm->error_kind = VM_ERROR_LIMIT;
             FAILWITH("decisions and functions call each other too deeply (the depth limit was reached)");
         }
         Value subject = POP();
@@ -1453,9 +1520,11 @@ L_INVALID:
     goto fail;
 out_of_steps:
     vm->steps_left = 0;
+    vm->error_kind = VM_ERROR_LIMIT;
     err = "the evaluation took more steps than its limit allows";
     goto fail;
 out_of_memory:
+    vm->error_kind = VM_ERROR_LIMIT;
     err = "the evaluation used more memory than its limit allows";
 fail:
     vm->error = err;
@@ -1472,18 +1541,55 @@ fail:
 #undef CASE
 }
 
-static void begin(Vm *vm)
+static void begin(Vm *vm, bool whole_data)
 {
     vm->error = NULL;
     vm->error_span = (Span){0, 0, 0};
-    vm->steps_left = vm->limits.max_steps ? vm->limits.max_steps : UINT64_MAX;
-    vm->mem_start = rg_alloc_bytes();
+    vm->error_kind = VM_ERROR_EVAL;
+    set_budget(vm, whole_data);
     vm->depth = 0;
+    rg_alloc_set_cap(hard_memory_cap(vm));
 }
+
+/* An evaluation that the allocator stopped (the hard memory cap, or memory
+ * that ran out) unwound to here: it failed, and the state it left behind
+ * is dropped. Queues it was working out may be half done, so they are
+ * forgotten and worked out again when next needed. */
+static bool stopped(Vm *vm, int code, Span where)
+{
+    rg_alloc_set_cap(UINT64_MAX);
+    vm->verdict = NULL;
+    vm->walk = NULL;
+    vm->depth = 0;
+    vm_reset_queues(vm);
+    vm->error_span = where;
+    if (code == RG_ELIMIT) {
+        vm->error_kind = VM_ERROR_LIMIT;
+        vm->error = "the evaluation used more memory than its limit allows";
+    } else {
+        vm->error_kind = VM_ERROR_NOMEM;
+        vm->error = "memory ran out during the evaluation";
+    }
+    return false;
+}
+
+static bool decide(Vm *vm, uint32_t decision, Value subject, Verdict *v);
 
 bool vm_decide(Vm *vm, uint32_t decision, Value subject, Verdict *v)
 {
-    begin(vm);
+    RgTry t;
+    int code = RG_TRY(&t);
+    if (code)
+        return stopped(vm, code, decision < vm->prog->ndecisions ? vm->prog->decisions[decision].span : (Span){0, 0, 0});
+    bool ok = decide(vm, decision, subject, v);
+    rg_try_end(&t);
+    rg_alloc_set_cap(UINT64_MAX);
+    return ok;
+}
+
+static bool decide(Vm *vm, uint32_t decision, Value subject, Verdict *v)
+{
+    begin(vm, false);
     const Program *P = vm->prog;
     if (decision >= P->ndecisions) {
         vm->error = "no such decision";
@@ -1517,7 +1623,7 @@ bool vm_decide(Vm *vm, uint32_t decision, Value subject, Verdict *v)
     Chunk frame = *c;
     frame.nparams = c->nlocals;
     bool ok = run(vm, &frame, 0, vm->stack, &ignored);
-    vm->steps_used = (vm->limits.max_steps ? vm->limits.max_steps : UINT64_MAX) - vm->steps_left;
+    vm->steps_used = vm->steps_budget - vm->steps_left;
     vm->verdict = NULL;
     return ok;
 }
@@ -1530,13 +1636,20 @@ bool vm_run_chunk(Vm *vm, uint32_t chunk)
 
 bool vm_eval(Vm *vm, uint32_t chunk, Value *out)
 {
-    begin(vm);
     if (chunk >= vm->prog->nchunks) {
         vm->error = "no such chunk";
+        vm->error_kind = VM_ERROR_EVAL;
         return false;
     }
+    RgTry t;
+    int code = RG_TRY(&t);
+    if (code)
+        return stopped(vm, code, chunk_span_at(&vm->prog->chunks[chunk], 0));
+    begin(vm, true);
     vm->verdict = NULL;
     bool ok = run(vm, &vm->prog->chunks[chunk], 0, vm->stack, out);
-    vm->steps_used = (vm->limits.max_steps ? vm->limits.max_steps : UINT64_MAX) - vm->steps_left;
+    vm->steps_used = vm->steps_budget - vm->steps_left;
+    rg_try_end(&t);
+    rg_alloc_set_cap(UINT64_MAX);
     return ok;
 }

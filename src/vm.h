@@ -26,6 +26,11 @@
 /* Nested function calls; policies cannot recurse, so this only bounds how
  * long a chain of helper functions may be. */
 #define VM_DEFAULT_MAX_DEPTH 200
+/* The memory limit is checked every 1024 instructions; the allocator
+ * refuses at once anything past twice the limit plus this much (vm.c:
+ * hard_memory_cap), which no evaluation that the check would stop first
+ * comes near. */
+#define VM_HARD_MEMORY_SLACK (1024ULL * 1024)
 
 typedef struct VmLimits {
     uint64_t max_steps;
@@ -77,6 +82,8 @@ typedef struct QueueView {
 } QueueView;
 
 Vm *vm_new(const Program *p, const DataSet *data, Date today, VmLimits limits);
+/* The limits of the evaluations that follow. */
+void vm_set_limits(Vm *vm, VmLimits limits);
 /* Runs a chunk that takes no arguments (a test). */
 bool vm_run_chunk(Vm *vm, uint32_t chunk);
 
@@ -127,6 +134,11 @@ void vm_set_explaining(Vm *vm, bool on);
 bool vm_queue_view(Vm *vm, uint32_t qi, Value element, QueueView *out);
 
 const char *vm_error(const Vm *vm);
+/* What stopped the last evaluation that failed: an error in the policy or
+ * its data, one of the limits, or memory that ran out. Either way only
+ * that evaluation failed; the Vm can go on with the next. */
+typedef enum VmErrorKind { VM_ERROR_EVAL, VM_ERROR_LIMIT, VM_ERROR_NOMEM } VmErrorKind;
+VmErrorKind vm_error_kind(const Vm *vm);
 Span vm_error_span(const Vm *vm);
 /* Instructions executed by the last evaluation. */
 uint64_t vm_steps(const Vm *vm);

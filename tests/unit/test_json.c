@@ -148,7 +148,7 @@ static const struct {
     {"i_object_key_lone_2nd_surrogate.json", "unpaired surrogate escape"},
     {"i_string_1st_surrogate_but_2nd_missing.json", "unpaired surrogate escape"},
     {"i_string_1st_valid_surrogate_2nd_invalid.json", "unpaired surrogate escape"},
-    {"i_string_UTF-16LE_with_BOM.json", "expected a value"},
+    {"i_string_UTF-16LE_with_BOM.json", "invalid UTF-8"},
     {"i_string_UTF-8_invalid_sequence.json", "invalid UTF-8"},
     {"i_string_UTF8_surrogate_U+D800.json", "invalid UTF-8"},
     {"i_string_incomplete_surrogate_and_escape_valid.json", "unpaired surrogate escape"},

@@ -1,0 +1,411 @@
+/*
+ * test_embed.c — the embedding API from outside (regel.h only): records a
+ * host builds, shared data, contexts and results, messages on demand,
+ * precompiled programs in memory, and the limits, each of which fails one
+ * evaluation and leaves the next ones alone.
+ */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "regel.h"
+
+#define POLICY                                                                                       \
+    "enum Niva = lag as \"låg\" | hog as \"hög\"\n"                                                \
+    "record Omrade {\n    namn: Text\n    faktor: Int\n}\n"                                          \
+    "record Specialist {\n    grad: Decimal\n    allman: Bool\n}\n"                                  \
+    "record Centrum {\n"                                                                             \
+    "    id: Text\n    omrade: Text\n    listade: Int\n    niva: Niva\n    start: Date?\n"           \
+    "    specialister: List<Specialist>\n    taggar: Set<Text>\n}\n"                                 \
+    "source omraden: Omrade from jsonl \"omraden.jsonl\" key namn\n"                                 \
+    "source centrum: Centrum from jsonl \"centrum.jsonl\" key id\n"                                  \
+    "const NUMS = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20]\n"         \
+    "fn f1(x: Int) -> Int = f2(x) + 1\n"                                                             \
+    "fn f2(x: Int) -> Int = f3(x) + 1\n"                                                             \
+    "fn f3(x: Int) -> Int = x + 1\n"                                                                 \
+    "decision bedomning for vc in centrum key vc.id {\n"                                             \
+    "    outcome ja | nej\n"                                                                         \
+    "    let s = vc.specialister where .allman\n"                                                    \
+    "    let faktor = omraden[vc.omrade]?.faktor ?? 1\n"                                             \
+    "    must A1 count(s) >= 2 else \"{count(s)} specialister\"\n"                                   \
+    "    should B1 vc.listade >= 1500 * faktor else \"{vc.listade} listade, krav {1500 * faktor}\"\n" \
+    "    must C1 \"x\" in vc.taggar else \"saknar x\"\n"                                             \
+    "    field niva = vc.niva\n"                                                                     \
+    "    field grad = sum(s, .grad)\n"                                                               \
+    "}\n"                                                                                            \
+    "decision stora for vc in centrum where .listade > 5000 key vc.id {\n"                         \
+    "    outcome ja | nej\n"                                                                         \
+    "    must S1 vc.niva == hog else \"låg nivå\"\n"                                                 \
+    "}\n"                                                                                            \
+    "decision steg for vc in centrum key vc.id {\n"                                                  \
+    "    outcome ja | nej\n"                                                                         \
+    "    must S1 count(map(NUMS, a => count(map(NUMS, b => a * b > vc.listade)))) > 0 else \"nej\"\n" \
+    "}\n"                                                                                            \
+    "decision minne for vc in centrum key vc.id {\n"                                                 \
+    "    outcome ja | nej\n"                                                                         \
+    "    let t = map(NUMS, a => map(NUMS, b => \"{vc.id} {a} {b} och lite mer text\"))\n"           \
+    "    must M1 count(t) > 0 else \"nej\"\n"                                                        \
+    "}\n"                                                                                            \
+    "decision skur for vc in centrum key vc.id {\n"                                                  \
+    "    outcome ja | nej\n"                                                                         \
+    "    let a1 = NUMS + NUMS\n    let a2 = a1 + a1\n    let a3 = a2 + a2\n    let a4 = a3 + a3\n"    \
+    "    let a5 = a4 + a4\n    let a6 = a5 + a5\n    let a7 = a6 + a6\n    let a8 = a7 + a7\n"        \
+    "    let a9 = a8 + a8\n    let a10 = a9 + a9\n    let a11 = a10 + a10\n    let a12 = a11 + a11\n" \
+    "    let a13 = a12 + a12\n    let a14 = a13 + a13\n    let a15 = a14 + a14\n"                     \
+    "    let a16 = a15 + a15\n    let a17 = a16 + a16\n    let a18 = a17 + a17\n"                     \
+    "    must M1 count(a18) > 0 else \"nej\"\n"                                                      \
+    "}\n"                                                                                            \
+    "decision djup for vc in centrum key vc.id {\n"                                                  \
+    "    outcome ja | nej\n"                                                                         \
+    "    must D1 f1(vc.listade) > 0 else \"nej\"\n"                                                  \
+    "}\n"
+
+static char diagnostics[4096];
+
+static void on_diag(void *ctx, const regel_diagnostic *d)
+{
+    (void)ctx;
+    size_t n = strlen(diagnostics);
+    snprintf(diagnostics + n, sizeof diagnostics - n, "%s", d->text);
+}
+
+static regel_program *program(void)
+{
+    regel_program *p;
+    diagnostics[0] = '\0';
+    regel_status st = regel_compile_string("test.regel", POLICY, strlen(POLICY), on_diag, NULL, &p);
+    cr_assert_eq(st, REGEL_OK, "%s", diagnostics);
+    return p;
+}
+
+typedef struct Slots {
+    int centrum, specialist, id, omrade, listade, niva, start, specialister, taggar, grad, allman;
+} Slots;
+
+static Slots slots(const regel_program *p)
+{
+    Slots s;
+    s.centrum = regel_source_record_type(p, "centrum");
+    s.specialist = regel_record_type(p, "Specialist");
+    cr_assert(s.centrum >= 0 && s.specialist >= 0);
+    cr_expect_eq(regel_record_type(p, "Centrum"), s.centrum);
+    s.id = regel_field_slot(p, s.centrum, "id");
+    s.omrade = regel_field_slot(p, s.centrum, "omrade");
+    s.listade = regel_field_slot(p, s.centrum, "listade");
+    s.niva = regel_field_slot(p, s.centrum, "niva");
+    s.start = regel_field_slot(p, s.centrum, "start");
+    s.specialister = regel_field_slot(p, s.centrum, "specialister");
+    s.taggar = regel_field_slot(p, s.centrum, "taggar");
+    s.grad = regel_field_slot(p, s.specialist, "grad");
+    s.allman = regel_field_slot(p, s.specialist, "allman");
+    cr_assert(s.id >= 0 && s.taggar >= 0 && s.grad >= 0 && s.allman >= 0);
+    return s;
+}
+
+/* A centre with n specialists in general practice of 50 % each. */
+static regel_record *centre(const regel_program *p, const Slots *s, const char *id, long long listade, int n)
+{
+    regel_record *r, *sp;
+    cr_assert_eq(regel_record_new(p, s->centrum, &r), REGEL_OK);
+    cr_assert_eq(regel_record_new(p, s->specialist, &sp), REGEL_OK);
+    cr_assert_eq(regel_record_set_text(r, s->id, id, strlen(id)), REGEL_OK);
+    cr_assert_eq(regel_record_set_text(r, s->omrade, "Göteborg", strlen("Göteborg")), REGEL_OK);
+    cr_assert_eq(regel_record_set_int(r, s->listade, listade), REGEL_OK);
+    cr_assert_eq(regel_record_set_enum(r, s->niva, "hög"), REGEL_OK, "%s", regel_record_error(r));
+    cr_assert_eq(regel_record_append_text(r, s->taggar, "x", 1), REGEL_OK);
+    cr_assert_eq(regel_record_append_text(r, s->taggar, "x", 1), REGEL_OK);
+    for (int i = 0; i < n; i++) {
+        cr_assert_eq(regel_record_set_decimal(sp, s->grad, 50, 0), REGEL_OK);
+        cr_assert_eq(regel_record_set_bool(sp, s->allman, 1), REGEL_OK);
+        cr_assert_eq(regel_record_append_record(r, s->specialister, sp), REGEL_OK, "%s", regel_record_error(r));
+    }
+    regel_record_free(sp);
+    return r;
+}
+
+static regel_context *context(const regel_program *p, const regel_data *d)
+{
+    regel_context_options o;
+    regel_context_options_init(&o);
+    o.today = "2026-11-22";
+    o.data = d;
+    regel_context *c;
+    cr_assert_eq(regel_context_new(p, &o, &c), REGEL_OK);
+    return c;
+}
+
+Test(embed, decide_a_record_built_in_memory)
+{
+    regel_program *p = program();
+    Slots s = slots(p);
+    regel_data *d;
+    cr_assert_eq(regel_data_new(p, &d), REGEL_OK);
+    regel_record *o;
+    cr_assert_eq(regel_record_new(p, regel_record_type(p, "Omrade"), &o), REGEL_OK);
+    regel_record_set_text(o, regel_record_slot(o, "namn"), "Göteborg", strlen("Göteborg"));
+    regel_record_set_int(o, regel_record_slot(o, "faktor"), 4);
+    cr_assert_eq(regel_data_add(d, "omraden", o), REGEL_OK);
+    regel_context *c = context(p, d);
+    cr_expect_eq(regel_data_add(d, "omraden", o), REGEL_ERR_USAGE, "the data is frozen once a context uses it");
+    regel_record_free(o);
+
+    int bedomning = regel_decision_index(p, "bedomning");
+    cr_assert_geq(bedomning, 0);
+    cr_expect_eq(regel_decision_word_count(p, bedomning), 2);
+    cr_expect_str_eq(regel_decision_word(p, bedomning, 1), "nej");
+    cr_expect_eq(regel_decision_field_count(p, bedomning), 2);
+    cr_expect_str_eq(regel_decision_field_name(p, bedomning, 1), "grad");
+
+    regel_record *vc = centre(p, &s, "VC1", 5000, 1);
+    const regel_result *r;
+    cr_assert_eq(regel_decide(c, bedomning, vc, &r), REGEL_OK, "%s", regel_context_error(c));
+    cr_expect_eq(r->skipped, 0);
+    cr_expect_eq(r->outcome, 1);
+    cr_expect_str_eq(r->outcome_word, "nej");
+    cr_expect_eq(r->passed, 0);
+    cr_expect_str_eq(r->key, "VC1");
+    cr_expect_eq(r->key_len, 3);
+    cr_assert_eq(r->nreasons, 2);
+    cr_expect_str_eq(r->refs[0], "A1");
+    cr_expect_eq(r->severities[0], REGEL_SEVERITY_MUST);
+    cr_expect_str_eq(r->refs[1], "B1");
+    cr_expect_eq(r->severities[1], REGEL_SEVERITY_SHOULD);
+    const char *text;
+    size_t len;
+    cr_assert_eq(regel_result_message(c, 1, &text, &len), REGEL_OK);
+    cr_expect_str_eq(text, "5 000 listade, krav 6 000");
+    cr_expect_eq(len, strlen(text));
+    cr_assert_eq(regel_result_message(c, 0, &text, NULL), REGEL_OK);
+    cr_expect_str_eq(text, "1 specialister");
+    cr_expect_eq(regel_result_message(c, 2, &text, NULL), REGEL_ERR_USAGE);
+    cr_assert_eq(regel_result_field(c, 0, 0, &text, NULL), REGEL_OK);
+    cr_expect_str_eq(text, "hög");
+    cr_assert_eq(regel_result_field(c, 0, 1, &text, NULL), REGEL_OK);
+    cr_expect_str_eq(text, "\"hog\"");
+    cr_assert_eq(regel_result_field(c, 1, 1, &text, NULL), REGEL_OK);
+    cr_expect_str_eq(text, "\"50\"");
+    cr_assert_eq(regel_result_json(c, &text, &len), REGEL_OK);
+    cr_expect_str_eq(text, "{\"decision\":\"bedomning\",\"id\":\"VC1\",\"outcome\":\"nej\",\"reasons\":["
+                           "{\"ref\":\"A1\",\"severity\":\"must\",\"message\":\"1 specialister\"},"
+                           "{\"ref\":\"B1\",\"severity\":\"should\",\"message\":\"5 000 listade, krav 6 000\"}],"
+                           "\"niva\":\"hog\",\"grad\":\"50\"}");
+
+    regel_record *ok = centre(p, &s, "VC2", 9000, 3);
+    cr_assert_eq(regel_decide(c, bedomning, ok, &r), REGEL_OK, "%s", regel_context_error(c));
+    cr_expect_str_eq(r->outcome_word, "ja");
+    cr_expect_eq(r->nreasons, 0);
+    cr_expect_eq(r->passed, 1);
+
+    int stora = regel_decision_index(p, "stora");
+    cr_assert_eq(regel_decide(c, stora, vc, &r), REGEL_OK);
+    cr_expect_eq(r->skipped, 1, "the decision's where leaves small centres out");
+    cr_expect_eq(r->outcome, -1);
+    cr_assert_eq(regel_result_json(c, &text, &len), REGEL_OK);
+    cr_expect_null(text);
+
+    regel_record_free(vc);
+    regel_record_free(ok);
+    regel_context_free(c);
+    regel_data_free(d);
+    regel_program_free(p);
+}
+
+Test(embed, setters_check_the_fields)
+{
+    regel_program *p = program();
+    Slots s = slots(p);
+    regel_record *r;
+    cr_assert_eq(regel_record_new(p, s.centrum, &r), REGEL_OK);
+    cr_expect_eq(regel_record_set_text(r, s.listade, "6 230", 5), REGEL_ERR_USAGE);
+    cr_expect_str_eq(regel_record_error(r), "field 'listade' of Centrum: it is Int, not a Text");
+    cr_expect_eq(regel_record_set_enum(r, s.niva, "mellan"), REGEL_ERR_USAGE);
+    cr_expect(strstr(regel_record_error(r), "'mellan' is not a word of Niva"), "%s", regel_record_error(r));
+    cr_expect_eq(regel_record_set_enum(r, s.niva, "hog"), REGEL_OK, "the word as policies write it");
+    cr_expect_eq(regel_record_set_none(r, s.listade), REGEL_ERR_USAGE);
+    cr_expect(strstr(regel_record_error(r), "never none"), "%s", regel_record_error(r));
+    cr_expect_eq(regel_record_set_none(r, s.start), REGEL_OK, "an optional field takes none");
+    cr_expect_eq(regel_record_set_date(r, s.start, 2026, 2, 30), REGEL_ERR_USAGE);
+    cr_expect_eq(regel_record_set_date(r, s.start, 2026, 2, 28), REGEL_OK);
+    cr_expect_eq(regel_record_set_text(r, s.id, "\xff", 1), REGEL_ERR_USAGE);
+    cr_expect(strstr(regel_record_error(r), "UTF-8"), "%s", regel_record_error(r));
+    cr_expect_eq(regel_record_set_int(r, 99, 1), REGEL_ERR_USAGE);
+    cr_expect_eq(regel_record_set_int(r, regel_record_slot(r, "no_such_field"), 1), REGEL_ERR_USAGE);
+    cr_expect_eq(regel_record_append_int(r, s.listade, 1), REGEL_ERR_USAGE);
+    cr_expect(strstr(regel_record_error(r), "not a list"), "%s", regel_record_error(r));
+    regel_record *sp;
+    cr_assert_eq(regel_record_new(p, s.specialist, &sp), REGEL_OK);
+    cr_expect_eq(regel_record_set_decimal(sp, s.grad, 1, 19), REGEL_ERR_USAGE, "scale at most 18");
+    cr_expect_eq(regel_record_append_record(r, s.specialister, sp), REGEL_ERR_USAGE);
+    cr_expect(strstr(regel_record_error(r), "fields without a value"), "%s", regel_record_error(r));
+    cr_expect_eq(regel_record_append_record(r, s.taggar, sp), REGEL_ERR_USAGE);
+
+    /* A record that still lacks required fields is not decided. */
+    regel_context *c = context(p, NULL);
+    const regel_result *res;
+    cr_expect_eq(regel_decide(c, regel_decision_index(p, "bedomning"), r, &res), REGEL_ERR_USAGE);
+    cr_expect(strstr(regel_context_error(c), "without a value"), "%s", regel_context_error(c));
+    cr_expect_eq(regel_decide(c, regel_decision_index(p, "bedomning"), sp, &res), REGEL_ERR_USAGE);
+    cr_expect(strstr(regel_context_error(c), "not of the type"), "%s", regel_context_error(c));
+    cr_expect_eq(regel_decide(c, 99, r, &res), REGEL_ERR_USAGE);
+    regel_record_free(sp);
+    regel_record_free(r);
+    regel_context_free(c);
+    regel_program_free(p);
+}
+
+Test(embed, text_is_cleaned_and_copied)
+{
+    regel_program *p = program();
+    Slots s = slots(p);
+    regel_record *vc = centre(p, &s, "VC1", 9000, 3);
+    char id[] = "  VC9 \t";
+    cr_assert_eq(regel_record_set_text(vc, s.id, id, strlen(id)), REGEL_OK);
+    memset(id, 'x', sizeof id - 1);
+    regel_context *c = context(p, NULL);
+    const regel_result *r;
+    cr_assert_eq(regel_decide(c, regel_decision_index(p, "bedomning"), vc, &r), REGEL_OK);
+    cr_expect_str_eq(r->key, "VC9");
+    regel_record_clear(vc);
+    cr_expect_eq(regel_decide(c, regel_decision_index(p, "bedomning"), vc, &r), REGEL_ERR_USAGE,
+                 "a cleared record lacks its values again");
+    regel_record_free(vc);
+    regel_context_free(c);
+    regel_program_free(p);
+}
+
+/* The limit tests: each limit fails the one evaluation that goes past it,
+ * with REGEL_ERR_LIMIT and where in the policy; the next evaluations on
+ * the same context go on as before. */
+static void limited(const char *decision, regel_limits l, const char *phrase)
+{
+    regel_program *p = program();
+    Slots s = slots(p);
+    regel_context *c = context(p, NULL);
+    regel_context_set_limits(c, &l);
+    regel_record *vc = centre(p, &s, "VC1", 100000, 3);
+    const regel_result *r;
+    regel_status st = regel_decide(c, regel_decision_index(p, decision), vc, &r);
+    cr_assert_eq(st, REGEL_ERR_LIMIT, "%s gave %d (%s)", decision, st, regel_context_error(c));
+    cr_expect(strstr(regel_context_error(c), phrase), "%s", regel_context_error(c));
+    cr_expect_eq(strncmp(regel_context_error(c), "test.regel:", 11), 0, "%s", regel_context_error(c));
+    cr_expect_null(r);
+    for (int i = 0; i < 3; i++) {
+        cr_assert_eq(regel_decide(c, regel_decision_index(p, "bedomning"), vc, &r), REGEL_OK, "%s",
+                     regel_context_error(c));
+        cr_expect_str_eq(r->outcome_word, "ja");
+    }
+    regel_limits defaults = regel_default_limits();
+    regel_context_set_limits(c, &defaults);
+    cr_expect_eq(regel_decide(c, regel_decision_index(p, decision), vc, &r), REGEL_OK, "%s",
+                 regel_context_error(c));
+    regel_record_free(vc);
+    regel_context_free(c);
+    regel_program_free(p);
+}
+
+Test(embed, step_limit)
+{
+    regel_limits l = regel_default_limits();
+    l.max_steps = 1000;
+    limited("steg", l, "more steps than its limit allows");
+}
+
+Test(embed, memory_limit)
+{
+    regel_limits l = regel_default_limits();
+    l.max_memory = 16 * 1024;
+    limited("minne", l, "more memory than its limit allows");
+}
+
+/* Eighteen doublings of a list take 20 × 2^18 values (80 MB) in a few
+ * dozen instructions, between two checks of the limit: the allocator's
+ * cap stops them. */
+Test(embed, memory_limit_stops_a_burst)
+{
+    regel_limits l = regel_default_limits();
+    l.max_memory = 1024 * 1024;
+    limited("skur", l, "more memory than its limit allows");
+}
+
+Test(embed, depth_limit)
+{
+    regel_limits l = regel_default_limits();
+    l.max_depth = 2;
+    limited("djup", l, "too deeply");
+}
+
+Test(embed, precompiled_in_memory)
+{
+    regel_program *p = program();
+    unsigned char pk[REGEL_PUBLIC_KEY_BYTES], sk[REGEL_SECRET_KEY_BYTES], other[REGEL_PUBLIC_KEY_BYTES],
+        other_sk[REGEL_SECRET_KEY_BYTES];
+    cr_assert_eq(regel_keygen(pk, sk), REGEL_OK);
+    cr_assert_eq(regel_keygen(other, other_sk), REGEL_OK);
+    unsigned char *data;
+    size_t len;
+    cr_assert_eq(regel_program_save_buffer(p, sk, &data, &len, on_diag, NULL), REGEL_OK);
+    regel_program *q;
+    cr_assert_eq(regel_program_load_buffer("x.rgc", data, len, pk, on_diag, NULL, &q), REGEL_OK, "%s", diagnostics);
+    cr_expect_eq(regel_program_is_signed(q), 1);
+    cr_expect_str_eq(regel_program_version(q), regel_program_version(p));
+    cr_expect_eq(regel_program_is_signed(p), 0);
+
+    Slots s = slots(q);
+    regel_context *c = context(q, NULL);
+    regel_record *vc = centre(q, &s, "VC1", 5000, 1);
+    const regel_result *r;
+    cr_assert_eq(regel_decide(c, regel_decision_index(q, "bedomning"), vc, &r), REGEL_OK);
+    const char *text;
+    cr_assert_eq(r->nreasons, 1, "without the area's factor, only A1 fails");
+    cr_assert_eq(regel_result_message(c, 0, &text, NULL), REGEL_OK);
+    cr_expect_str_eq(text, "1 specialister");
+    regel_record_free(vc);
+    regel_context_free(c);
+    regel_program_free(q);
+
+    diagnostics[0] = '\0';
+    cr_expect_eq(regel_program_load_buffer("x.rgc", data, len, other, on_diag, NULL, &q), REGEL_ERR_SIGNATURE);
+    cr_expect(strstr(diagnostics, "x.rgc: error: its signature does not match"), "%s", diagnostics);
+    cr_expect_null(q);
+    data[len / 2] ^= 1;
+    diagnostics[0] = '\0';
+    cr_expect_eq(regel_program_load_buffer("x.rgc", data, len, NULL, on_diag, NULL, &q), REGEL_ERR_IMAGE);
+    cr_expect(strstr(diagnostics, "checksum does not match"), "%s", diagnostics);
+    regel_free(data);
+
+    regel_program *missing;
+    cr_expect_eq(regel_program_load("/nonexistent/x.rgc", NULL, on_diag, NULL, &missing), REGEL_ERR_IMAGE);
+    regel_program_free(p);
+}
+
+Test(embed, data_from_a_folder)
+{
+    regel_program *p = program();
+    char dir[] = "/tmp/regel-embed-XXXXXX";
+    cr_assert_not_null(mkdtemp(dir));
+    char path[128];
+    snprintf(path, sizeof path, "%s/omraden.jsonl", dir);
+    FILE *f = fopen(path, "w");
+    fputs("{\"namn\":\"Göteborg\",\"faktor\":10}\n", f);
+    fclose(f);
+    regel_data *d;
+    cr_assert_eq(regel_data_new(p, &d), REGEL_OK);
+    cr_assert_eq(regel_data_load(d, dir, NULL, NULL), REGEL_OK);
+    Slots s = slots(p);
+    regel_context *c = context(p, d);
+    regel_record *vc = centre(p, &s, "VC1", 9000, 3);
+    const regel_result *r;
+    cr_assert_eq(regel_decide(c, regel_decision_index(p, "bedomning"), vc, &r), REGEL_OK);
+    cr_assert_eq(r->nreasons, 1);
+    const char *text;
+    cr_assert_eq(regel_result_message(c, 0, &text, NULL), REGEL_OK);
+    cr_expect_str_eq(text, "9 000 listade, krav 15 000");
+    regel_record_free(vc);
+    regel_context_free(c);
+    regel_data_free(d);
+    unlink(path);
+    rmdir(dir);
+    regel_program_free(p);
+}
