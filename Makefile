@@ -321,7 +321,7 @@ fuzz-run: $(FUZZER)
 	@mkdir -p $(BUILD)/corpus
 	@echo "fuzz: $(FUZZER) for $(FUZZ_SECONDS) s from tests/fuzz/corpus"
 	@$(FUZZER) -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=10 -rss_limit_mb=16384 \
-	    -artifact_prefix=$(BUILD)/ -print_final_stats=1 $(BUILD)/corpus tests/fuzz/corpus \
+	    -artifact_prefix=$(BUILD)/ -print_final_stats=1 $(BUILD)/corpus tests/fuzz/corpus tests/fuzz/regressions \
 	    > $(BUILD)/fuzz.log 2>&1 || { tail -60 $(BUILD)/fuzz.log; exit 1; }
 	@grep -E '^(Done|stat::)' $(BUILD)/fuzz.log
 	@echo "fuzz: $$(sed -n 's/^stat::number_of_executed_units: *//p' $(BUILD)/fuzz.log) passed, 0 failed"

@@ -716,7 +716,8 @@ static bool run(Vm *vm, const Chunk *c, uint32_t start, Value *base, Value *resu
 #ifdef REGEL_VM_CHECKS
 #define NEED(n)                                                          \
     do {                                                                 \
-        if (sp - (base + c->nlocals) < (n) || sp + 1 > stack_limit) {    \
+        if (sp - (base + c->nlocals) < (n) ||                            \
+            sp - (n) + opcode_info[*at].pushes > stack_limit) {          \
             err = "internal error: the operand stack is out of balance"; \
             goto fail;                                                   \
         }                                                                \
