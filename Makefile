@@ -234,7 +234,23 @@ fmt: $(REGEL)
 bad-test: $(REGEL)
 	@tests/bad/run $(REGEL)
 
-test: all unit golden policy-test check-format bad-test embed-test
+# The language server, driven by a scripted JSON-RPC client.
+.PHONY: lsp-test editor-test
+lsp-test: $(REGEL)
+	@python3 tests/lsp/test_lsp.py $(REGEL)
+
+# The editor support, each part in its editor (tests/editor/run). The
+# editors, and npm for the VS Code grammar's test tool, are installed
+# through deps for these tests only; without root they are skipped.
+DEB_EDITOR := vim neovim emacs-nox $(if $(shell command -v npm),,nodejs npm)
+editor-test: $(REGEL)
+	@if $(MAKE) --no-print-directory deps DEB_EXTRA="$(DEB_EDITOR)"; then \
+	  tests/editor/run $(REGEL) build/editor-node; \
+	else \
+	  echo "editor-test: skipped, the editors are not installed (make deps as root installs them)"; \
+	fi
+
+test: all unit golden policy-test check-format bad-test embed-test lsp-test editor-test
 
 # ---------------------------------------------------------------- coverage
 # The whole test suite on a build with gcov counters (build/cov), then the
@@ -301,8 +317,9 @@ tsan:
 
 # ---------------------------------------------------------------- fuzzing
 # The loader and verifier of .rgc files under libFuzzer, starting from the
-# seeds in tests/fuzz/corpus; what it finds new goes to build/fuzz/corpus,
-# a crash to build/fuzz/crash-*. This build allocates with malloc and frees
+# seeds in tests/fuzz/corpus and the inputs that once crashed it
+# (tests/fuzz/regressions); what it finds new goes to build/fuzz/corpus, a
+# crash to build/fuzz/crash-*. This build allocates with malloc and frees
 # nothing the collector would (as the sanitizer builds do), so memory grows
 # about 3 GB a minute: the RSS limit leaves room for several minutes.
 FUZZ_SECONDS ?= 60

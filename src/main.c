@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lsp.h"
 #include "regel.h"
 #include "repl.h"
 
@@ -57,6 +58,7 @@ static const char usage_text[] =
     "                              compile to a precompiled program that run, disasm and a\n"
     "                              host load without compiling; --sign signs it\n"
     "  keygen NAME                 make a key pair for signing: NAME.pub and NAME.key\n"
+    "  lsp                         a language server for editors (LSP over standard input/output)\n"
     "  version                     print the version\n"
     "\n"
     "exit status: 0 ok, 1 tests failed (fmt --check: a file is not formatted; diff: a line changed),\n"
@@ -1089,6 +1091,8 @@ int main(int argc, char **argv)
         return cmd_compile(argc - 1, argv + 1);
     if (strcmp(verb, "keygen") == 0)
         return cmd_keygen(argc - 2, argv + 2);
+    if (strcmp(verb, "lsp") == 0)
+        return argc == 2 ? lsp_serve(stdin, stdout) : usage_error("%s", "lsp takes no arguments");
     if (strcmp(verb, "version") == 0 || strcmp(verb, "--version") == 0) {
         printf("regel %s\n", regel_version());
         return REGEL_OK;

@@ -1,0 +1,2 @@
+" regel policy files
+autocmd BufRead,BufNewFile *.regel setfiletype regel
