@@ -118,6 +118,15 @@ void *rg_alloc(size_t size)
 #endif
 }
 
+void *rg_alloc_uncounted(size_t size)
+{
+#ifdef REGEL_MALLOC_ALLOC
+    return checked(calloc(1, size ? size : 1));
+#else
+    return checked(GC_MALLOC(size));
+#endif
+}
+
 void *rg_alloc_atomic(size_t size)
 {
     count_bytes(size);

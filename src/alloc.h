@@ -29,6 +29,10 @@ void rg_alloc_init(void);
 
 /* Zeroed block that may hold pointers to other collected blocks. */
 void *rg_alloc(size_t size);
+/* Like rg_alloc, but not counted in rg_alloc_bytes nor held to the cap:
+ * for tables kept across evaluations (the VM's remembered results), which
+ * no one evaluation should be charged for. */
+void *rg_alloc_uncounted(size_t size);
 /* Block the collector never scans for pointers (text, bytecode, numbers).
  * Not zeroed. */
 void *rg_alloc_atomic(size_t size);

@@ -393,6 +393,21 @@ static bool n_sort(NativeCtx *ctx, const Value *a, Value *out)
     return true;
 }
 
+static bool n_take(NativeCtx *ctx, const Value *a, Value *out)
+{
+    if (!is_list(a[0]) || a[1].tag != V_INT)
+        return fail(ctx, "expected a list and a number");
+    if (a[1].as.i < 0)
+        return fail(ctx, "take() of a negative number of elements");
+    const List *l = a[0].as.list;
+    uint32_t n = a[1].as.i < (int64_t)l->len ? (uint32_t)a[1].as.i : l->len;
+    List *r = list_new(n);
+    memcpy(r->items, l->items, n * sizeof(Value));
+    r->len = n;
+    *out = val_list(r);
+    return true;
+}
+
 static bool n_reverse(NativeCtx *ctx, const Value *a, Value *out)
 {
     if (!is_list(a[0]))
@@ -414,13 +429,28 @@ static const List *as_set(Value v)
     return set_from_list(v.as.list).as.list;
 }
 
+/* subset_of compares every element with every other when there are at
+ * most this many pairs: cheaper than sorting the second list into a set. */
+#define SUBSET_SCAN_MAX_PAIRS 256
+
+static bool list_has(const List *l, Value v)
+{
+    for (uint32_t i = 0; i < l->len; i++)
+        if (value_equal(l->items[i], v))
+            return true;
+    return false;
+}
+
 static bool n_subset_of(NativeCtx *ctx, const Value *a, Value *out)
 {
     if (!is_list(a[0]) || !is_list(a[1]))
         return fail(ctx, "expected two lists or sets");
-    const List *small = a[0].as.list, *big = as_set(a[1]);
+    const List *small = a[0].as.list, *big = a[1].as.list;
+    bool scan = a[1].tag != V_SET && (uint64_t)small->len * big->len <= SUBSET_SCAN_MAX_PAIRS;
+    if (!scan)
+        big = as_set(a[1]);
     for (uint32_t i = 0; i < small->len; i++)
-        if (!set_contains(big, small->items[i])) {
+        if (scan ? !list_has(big, small->items[i]) : !set_contains(big, small->items[i])) {
             *out = val_bool(false);
             return true;
         }
@@ -486,6 +516,7 @@ const Builtin builtin_table[] = {
     {"last", "(List<T>) -> T?", n_last, "The last element, or none for an empty list."},
     {"sort", "(List<T>) -> List<T>", n_sort, "The elements in ascending order (text in Swedish order)."},
     {"reverse", "(List<T>) -> List<T>", n_reverse, "The elements in reverse order."},
+    {"take", "(List<T>, Int) -> List<T>", n_take, "The first n elements (all of them when there are fewer)."},
     {"subset_of", "(Coll<T>, Coll<T>) -> Bool", n_subset_of, "True when every element of the first is in the second (a ⊆ b)."},
     {"union", "(Coll<T>, Coll<T>) -> Set<T>", n_union, "The elements in either."},
     {"intersection", "(Coll<T>, Coll<T>) -> Set<T>", n_intersection, "The elements in both."},

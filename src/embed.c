@@ -1185,6 +1185,11 @@ regel_status regel_decide(regel_context *c, int decision, const regel_record *su
     if (subject->missing)
         return usage(c, "the record has fields without a value that need one");
     c->subject = val_record(subject->rec);
+    /* The host's records change and are freed between decisions; the
+     * exports' records do not, but results about them may be about the
+     * host's too. */
+    vm_forget_remembered(c->fast);
+    vm_forget_remembered(c->full);
     Verdict *v = &c->verdict;
     if (!vm_decide(c->fast, (uint32_t)decision, c->subject, v))
         return failed(c, c->fast);

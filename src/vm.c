@@ -69,12 +69,182 @@ struct Vm {
     uint8_t *coverage;
     Trace *trace;
     bool explaining;
+    /* Results of functions that read the exports, by their arguments. */
+    uint8_t *remembers;  /* per chunk: REMEMBER_* */
+    struct Remembered *memo;
+    uint32_t memo_cap, memo_used;
+    uint32_t memo_generation; /* entries of another generation are empty */
+    Value subject;            /* the record being decided, or none */
 };
 
 VmLimits vm_default_limits(void)
 {
     VmLimits l = {VM_DEFAULT_MAX_STEPS, VM_DEFAULT_MAX_MEMORY, VM_DEFAULT_MAX_DEPTH};
     return l;
+}
+
+/* A function's result, remembered. Arguments that are records, or lists
+ * and sets that are long or hold records or lists, are compared by
+ * identity: the exports' records and the lists built from them never
+ * change, so the same object means the same value, and a lookup costs no
+ * walk over it. Everything else compares by value, short lists of plain
+ * values too (a course's delmål), so that equal ones built apart meet. */
+typedef struct Remembered {
+    uint64_t hash;
+    uint32_t generation;
+    uint32_t chunk;
+    uint8_t argc;
+    Value args[VM_REMEMBER_MAX_ARGS];
+    Value result;
+} Remembered;
+
+static bool by_identity(Value v)
+{
+    if (v.tag == V_RECORD)
+        return true;
+    if (v.tag != V_LIST && v.tag != V_SET)
+        return false;
+    if (v.as.list->len > VM_REMEMBER_LIST_BY_VALUE)
+        return true;
+    for (uint32_t i = 0; i < v.as.list->len; i++) {
+        uint8_t t = v.as.list->items[i].tag;
+        if (t == V_RECORD || t == V_LIST || t == V_SET)
+            return true;
+    }
+    return false;
+}
+
+static uint64_t remember_hash(uint32_t chunk, const Value *args, uint8_t argc)
+{
+    uint64_t h = 0x9e3779b97f4a7c15ULL ^ chunk;
+    for (uint8_t i = 0; i < argc; i++) {
+        uint64_t x = by_identity(args[i]) ? (uint64_t)(uintptr_t)args[i].as.list * 0x100000001b3ULL
+                                          : value_hash(args[i]);
+        h = (h ^ x) * 0xff51afd7ed558ccdULL;
+        h ^= h >> 32;
+    }
+    return h;
+}
+
+static bool same_argument(Value a, Value b)
+{
+    if (a.tag != b.tag)
+        return false;
+    if (a.as.list == b.as.list && (a.tag == V_RECORD || a.tag == V_LIST || a.tag == V_SET))
+        return true;
+    if (by_identity(a) || by_identity(b))
+        return false;
+    return value_equal(a, b);
+}
+
+static Remembered *remembered_slot(Vm *vm, uint64_t hash, uint32_t chunk, const Value *args, uint8_t argc)
+{
+    uint32_t mask = vm->memo_cap - 1;
+    for (uint32_t i = (uint32_t)hash & mask;; i = (i + 1) & mask) {
+        Remembered *e = &vm->memo[i];
+        if (e->generation != vm->memo_generation)
+            return e;
+        if (e->hash != hash || e->chunk != chunk || e->argc != argc)
+            continue;
+        bool same = true;
+        for (uint8_t k = 0; k < argc && same; k++)
+            same = same_argument(e->args[k], args[k]);
+        if (same)
+            return e;
+    }
+}
+
+/* Room for one more remembered result: a table twice the size with the
+ * old results in it, or, at the largest size, an empty one (bounded
+ * memory matters more than the results of long ago). */
+static void make_memo_room(Vm *vm)
+{
+    if (vm->memo && vm->memo_used < vm->memo_cap / 2)
+        return;
+    Remembered *old = vm->memo;
+    uint32_t old_cap = vm->memo_cap;
+    bool keep = old && old_cap < VM_REMEMBER_SLOTS;
+    vm->memo_cap = !old ? VM_REMEMBER_FIRST_SLOTS : keep ? old_cap * 2 : old_cap;
+    vm->memo = rg_alloc_uncounted(vm->memo_cap * sizeof *vm->memo);
+    vm->memo_used = 0;
+    if (!keep)
+        return;
+    for (uint32_t i = 0; i < old_cap; i++)
+        if (old[i].generation == vm->memo_generation) {
+            uint32_t mask = vm->memo_cap - 1, j = (uint32_t)old[i].hash & mask;
+            while (vm->memo[j].generation == vm->memo_generation)
+                j = (j + 1) & mask;
+            vm->memo[j] = old[i];
+            vm->memo_used++;
+        }
+}
+
+/* Which functions have their results remembered. A function that reads
+ * the exports (looks records up, selects them, walks a source or a queue)
+ * gives a result that depends only on its arguments and the data, which
+ * do not change during a run, and working it out may walk much of the
+ * data. One that does so itself is a join: remembered whatever its
+ * arguments. One that only calls such functions is remembered when it is
+ * about at most one thing (one record or list compared by identity,
+ * besides plain values): one about two things (a doctor and a course)
+ * is asked once for each pair, and would fill the table with pairs that
+ * never come again and push the joins out. */
+enum { REMEMBER_NOT, REMEMBER_ALWAYS, REMEMBER_ABOUT_ONE_THING };
+
+static uint8_t *find_remembering(const Program *p)
+{
+    size_t n = p->nchunks ? p->nchunks : 1;
+    /* reads: the chunk reads the exports itself or through a call;
+     * direct: itself; called: some chunk calls it (it is a function). */
+    bool *reads = rg_alloc(n * sizeof *reads), *direct = rg_alloc(n * sizeof *direct);
+    bool *called = rg_alloc(n * sizeof *called);
+    for (bool changed = true; changed;) {
+        changed = false;
+        for (uint32_t c = 0; c < p->nchunks; c++) {
+            const Chunk *ch = &p->chunks[c];
+            for (uint32_t pc = 0; pc < ch->len; pc += (uint32_t)opcode_size(opcode_info[ch->code[pc]].operands)) {
+                uint8_t op = ch->code[pc];
+                if (op >= BC__COUNT)
+                    break;
+                bool data = op == BC_SOURCE || op == BC_LOOKUP || op == BC_SELECT || op == BC_SELECT_IN ||
+                            op == BC_QUEUE_GET;
+                if (op == BC_CALL) {
+                    uint32_t f = (uint32_t)ch->code[pc + 1] | ((uint32_t)ch->code[pc + 2] << 8);
+                    if (f < p->nchunks) {
+                        called[f] = true;
+                        data = reads[f];
+                    }
+                }
+                if (data && op != BC_CALL)
+                    direct[c] = true;
+                if (data && !reads[c])
+                    reads[c] = changed = true;
+            }
+        }
+    }
+    uint8_t *how = rg_alloc_atomic(n * sizeof *how);
+    for (uint32_t c = 0; c < p->nchunks; c++) {
+        bool fits = called[c] && p->chunks[c].nparams >= 1 && p->chunks[c].nparams <= VM_REMEMBER_MAX_ARGS;
+        how[c] = !fits || !reads[c] ? REMEMBER_NOT : direct[c] ? REMEMBER_ALWAYS : REMEMBER_ABOUT_ONE_THING;
+    }
+    return how;
+}
+
+/* Whether this call's result is remembered (see find_remembering). Never
+ * one about the record being decided: it is asked about only while that
+ * record is decided, and remembering would keep its results (a list for
+ * every application, say) long after. */
+static bool worth_remembering(const Vm *vm, uint8_t how, const Value *args, uint8_t argc)
+{
+    if (how == REMEMBER_NOT)
+        return false;
+    int things = 0;
+    for (uint8_t i = 0; i < argc; i++) {
+        if (args[i].tag == V_RECORD && vm->subject.tag == V_RECORD && args[i].as.rec == vm->subject.as.rec)
+            return false;
+        things += by_identity(args[i]);
+    }
+    return how == REMEMBER_ALWAYS || things <= 1;
 }
 
 Vm *vm_new(const Program *p, const DataSet *data, Date today, VmLimits limits)
@@ -91,6 +261,9 @@ Vm *vm_new(const Program *p, const DataSet *data, Date today, VmLimits limits)
         need += (size_t)p->chunks[i].nlocals + p->chunks[i].max_stack + 2;
     vm->stack = rg_alloc(need * sizeof(Value));
     vm->stack_end = vm->stack + need;
+    vm->remembers = find_remembering(p);
+    vm->memo_generation = 1;
+    vm->subject = val_none();
     return vm;
 }
 
@@ -150,6 +323,19 @@ void vm_reset_queues(Vm *vm)
 {
     if (vm->queues)
         memset(vm->queues, 0, vm->prog->nqueues * sizeof *vm->queues);
+    /* What was remembered came from the data as it was. */
+    vm_forget_remembered(vm);
+}
+
+void vm_forget_remembered(Vm *vm)
+{
+    vm->memo_used = 0;
+    if (++vm->memo_generation == 0) {
+        /* Zeroed slots would look current: start from a fresh table. */
+        vm->memo = NULL;
+        vm->memo_cap = 0;
+        vm->memo_generation = 1;
+    }
 }
 
 const char *vm_error(const Vm *vm)
@@ -1220,11 +1406,37 @@ dispatch:
         }
         vm->steps_left = steps;
         Value r;
+        Remembered *memo = NULL;
+        uint64_t hash = 0;
+        if (worth_remembering(vm, vm->remembers[f], sp - argc, argc)) {
+            make_memo_room(vm);
+            hash = remember_hash(f, sp - argc, argc);
+            memo = remembered_slot(vm, hash, f, sp - argc, argc);
+            if (memo->generation == vm->memo_generation) {
+                vm->depth--;
+                sp -= argc;
+                PUSH(memo->result);
+                NEXT();
+            }
+        }
         bool ok = run(vm, &P->chunks[f], 0, sp - argc, &r);
         steps = vm->steps_left;
         vm->depth--;
         if (!ok)
             return false;
+        if (memo) {
+            /* Calls inside it may have filled the table and made a new
+             * one: find the place again. */
+            make_memo_room(vm);
+            memo = remembered_slot(vm, hash, f, sp - argc, argc);
+            memo->hash = hash;
+            memo->generation = vm->memo_generation;
+            memo->chunk = f;
+            memo->argc = argc;
+            memcpy(memo->args, sp - argc, argc * sizeof(Value));
+            memo->result = r;
+            vm->memo_used++;
+        }
         sp -= argc;
         PUSH(r);
         NEXT();
@@ -1619,6 +1831,7 @@ static bool decide(Vm *vm, uint32_t decision, Value subject, Verdict *v)
     for (uint32_t i = 0; i < c->nlocals; i++)
         vm->stack[i] = val_none();
     vm->stack[d->subject_slot] = subject;
+    vm->subject = subject;
     Value ignored;
     /* The subject is not a parameter, so run() must not clear it. */
     Chunk frame = *c;
@@ -1626,6 +1839,7 @@ static bool decide(Vm *vm, uint32_t decision, Value subject, Verdict *v)
     bool ok = run(vm, &frame, 0, vm->stack, &ignored);
     vm->steps_used = vm->steps_budget - vm->steps_left;
     vm->verdict = NULL;
+    vm->subject = val_none();
     return ok;
 }
 

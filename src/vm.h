@@ -26,6 +26,16 @@
 /* Nested function calls; policies cannot recurse, so this only bounds how
  * long a chain of helper functions may be. */
 #define VM_DEFAULT_MAX_DEPTH 200
+/* Functions that read the exports have their results remembered, for
+ * functions of up to this many arguments, in a table that starts at the
+ * first size, doubles when half full, and is emptied when half full at the
+ * largest. */
+#define VM_REMEMBER_MAX_ARGS 4
+/* Lists and sets of plain values up to this long are compared by value
+ * when looking a result up, longer ones by identity. */
+#define VM_REMEMBER_LIST_BY_VALUE 8
+#define VM_REMEMBER_FIRST_SLOTS (1u << 10)
+#define VM_REMEMBER_SLOTS (1u << 18)
 /* The memory limit is checked every 1024 instructions; the allocator
  * refuses at once anything past twice the limit plus this much (vm.c:
  * hard_memory_cap), which no evaluation that the check would stop first
@@ -123,6 +133,10 @@ void vm_set_test(Vm *vm, VmTest *test);
 void vm_set_coverage(Vm *vm, uint8_t *flags);
 /* Forgets the queues worked out so far (their inputs changed). */
 void vm_reset_queues(Vm *vm);
+/* Forgets the remembered results of functions that read the exports: for
+ * a host whose records may change or be freed between decisions, as
+ * arguments are remembered by identity. */
+void vm_forget_remembered(Vm *vm);
 
 /* Explaining: TRACE instructions note into trace (NULL: not at all), and
  * queues keep each element's trace and order for vm_queue_view. A nested

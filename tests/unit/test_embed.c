@@ -25,10 +25,11 @@
     "fn f1(x: Int) -> Int = f2(x) + 1\n"                                                             \
     "fn f2(x: Int) -> Int = f3(x) + 1\n"                                                             \
     "fn f3(x: Int) -> Int = x + 1\n"                                                                 \
+    "fn omradets_faktor(vc: Centrum) -> Int = omraden[vc.omrade]?.faktor ?? 1\n"                    \
     "decision bedomning for vc in centrum key vc.id {\n"                                             \
     "    outcome ja | nej\n"                                                                         \
     "    let s = vc.specialister where .allman\n"                                                    \
-    "    let faktor = omraden[vc.omrade]?.faktor ?? 1\n"                                             \
+    "    let faktor = omradets_faktor(vc)\n"                                                         \
     "    must A1 count(s) >= 2 else \"{count(s)} specialister\"\n"                                   \
     "    should B1 vc.listade >= 1500 * faktor else \"{vc.listade} listade, krav {1500 * faktor}\"\n" \
     "    must C1 \"x\" in vc.taggar else \"saknar x\"\n"                                             \
@@ -136,10 +137,9 @@ static regel_context *context(const regel_program *p, const regel_data *d)
     return c;
 }
 
-Test(embed, decide_a_record_built_in_memory)
+/* Shared data with one area, Göteborg, of factor 4; its record in *area. */
+static regel_data *goteborg(const regel_program *p, regel_record **area)
 {
-    regel_program *p = program();
-    Slots s = slots(p);
     regel_data *d;
     cr_assert_eq(regel_data_new(p, &d), REGEL_OK);
     regel_record *o;
@@ -147,6 +147,16 @@ Test(embed, decide_a_record_built_in_memory)
     regel_record_set_text(o, regel_record_slot(o, "namn"), "Göteborg", strlen("Göteborg"));
     regel_record_set_int(o, regel_record_slot(o, "faktor"), 4);
     cr_assert_eq(regel_data_add(d, "omraden", o), REGEL_OK);
+    *area = o;
+    return d;
+}
+
+Test(embed, decide_a_record_built_in_memory)
+{
+    regel_program *p = program();
+    Slots s = slots(p);
+    regel_record *o;
+    regel_data *d = goteborg(p, &o);
     regel_context *c = context(p, d);
     cr_expect_eq(regel_data_add(d, "omraden", o), REGEL_ERR_USAGE, "the data is frozen once a context uses it");
     regel_record_free(o);
@@ -272,6 +282,37 @@ Test(embed, text_is_cleaned_and_copied)
                  "a cleared record lacks its values again");
     regel_record_free(vc);
     regel_context_free(c);
+    regel_program_free(p);
+}
+
+/* A function that reads the data is remembered by its arguments, a record
+ * by identity: a host that changes a record between two decisions must
+ * get the decision of the record as it is now. */
+Test(embed, a_changed_record_is_decided_anew)
+{
+    regel_program *p = program();
+    Slots s = slots(p);
+    regel_record *o;
+    regel_data *d = goteborg(p, &o);
+    regel_record_free(o);
+    regel_context *c = context(p, d);
+    int bedomning = regel_decision_index(p, "bedomning");
+    regel_record *vc = centre(p, &s, "VC1", 5000, 3);
+    const regel_result *r;
+    for (int round = 0; round < 2; round++) {
+        regel_record_set_text(vc, s.omrade, "Göteborg", strlen("Göteborg"));
+        cr_assert_eq(regel_decide(c, bedomning, vc, &r), REGEL_OK, "%s", regel_context_error(c));
+        cr_expect_eq(r->nreasons, 1, "Göteborg's factor 4 asks for 6 000 listed");
+        regel_record_set_text(vc, s.omrade, "Borås", strlen("Borås"));
+        cr_assert_eq(regel_decide(c, bedomning, vc, &r), REGEL_OK, "%s", regel_context_error(c));
+        cr_expect_eq(r->nreasons, 0, "Borås has no factor, so 1 500 are enough");
+        const char *json;
+        cr_assert_eq(regel_result_json(c, &json, NULL), REGEL_OK);
+        cr_expect(strstr(json, "\"reasons\":[]"), "%s", json);
+    }
+    regel_record_free(vc);
+    regel_context_free(c);
+    regel_data_free(d);
     regel_program_free(p);
 }
 

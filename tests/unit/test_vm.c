@@ -304,6 +304,13 @@ Test(vm, list_functions)
     EXPECT_JSON("", "union([1, 2], [2, 3])", "[1,2,3]");
     EXPECT_JSON("", "intersection([1, 2], set([2, 3]))", "[2]");
     EXPECT_JSON("", "difference([1, 2, 3], [2])", "[1,3]");
+    EXPECT_JSON("", "take([3, 1, 2], 2)", "[3,1]");
+    EXPECT_JSON("", "take([3, 1], 5)", "[3,1]");
+    EXPECT_JSON("", "take([3, 1], 0)", "[]");
+    EXPECT_JSON("", "subset_of([1, 2, 3, 4, 5], [5, 4, 3, 2, 1, 0])", "true");
+    EXPECT_JSON("", "subset_of([1, 2, 3, 4, 9], [5, 4, 3, 2, 1, 0])", "false");
+    EXPECT_JSON("", "subset_of(take([1], 0), [2])", "true");
+    EXPECT_JSON("", "subset_of([1.0], [2, 1])", "true");
     EXPECT_JSON("", "subset_of([1], [1, 2])", "true");
     EXPECT_JSON("", "subset_of([1, 4], [1, 2])", "false");
     expect_error("", "[1, 2, 3][x + 2]", "the position is outside the list", "[1, 2, 3][x + 2]");
