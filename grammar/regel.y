@@ -593,6 +593,32 @@ static bool is_operator(yysymbol_kind_t k, bool expression)
     }
 }
 
+/* The operators of one non-associative level: a second one after a
+ * complete comparison is what `1 < 2 < 3` trips on. */
+static bool is_comparison(yysymbol_kind_t k)
+{
+    switch (k) {
+    case YYSYMBOL_EQ: case YYSYMBOL_NE: case YYSYMBOL_LE: case YYSYMBOL_GE: case YYSYMBOL_IN: case YYSYMBOL_NOT_IN:
+        return true;
+    default: {
+        const char *n = yysymbol_name(k);
+        return n[0] == '\'' && (n[1] == '<' || n[1] == '>') && n[2] == '\'';
+    }
+    }
+}
+
+/* Whether the parser would take an arithmetic operator here, that is,
+ * an expression has just ended. */
+static bool expects_operator(const yysymbol_kind_t *expected, int n)
+{
+    for (int i = 0; i < n; i++) {
+        const char *nm = yysymbol_name(expected[i]);
+        if (nm[0] == '\'' && nm[1] == '+' && nm[2] == '\'')
+            return true;
+    }
+    return false;
+}
+
 static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner)
 {
     ParseState *st = PS;
@@ -682,6 +708,8 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner)
                    memcmp(st->text + where.start, tok, toklen) == 0;
     if (name_expected && keyword)
         diag_hint(st->diags, "'%s' is a keyword of the language and cannot be used as a name", tok);
+    else if (is_comparison(got) && expects_operator(expected, n))
+        diag_hint(st->diags, "comparisons do not chain: join them with and (a < b and b < c)");
     else if (where.end == where.start + 1 && st->text[where.start] == '!')
         diag_hint(st->diags, "write not, or != for inequality (a '!' after a value says it is there)");
     st->errors++;
