@@ -2,14 +2,15 @@
 #
 #   make            build/regel, build/libregel.a, build/libregel.so
 #   make demo       run the shipped policies on the bundled sample exports
-#   make test       unit tests, golden tests, policy tests
+#   make test       unit, golden, policy, bad-input, embedding, LSP, editor and server tests
 #   make test SANITIZE=1   the same under AddressSanitizer + UBSan
 #   make coverage   the test suite on a --coverage build: line and branch coverage of src/
 #   make bench      the benchmark against jq, Lua and LuaJIT
 #   make bench-embed   the embedded hot path (ns per decision) against Lua and LuaJIT
+#   make serve-bench   regel serve under wrk (decisions/s, p50/p99) beside regel run
 #   make install PREFIX=DIR   regel, libregel.a, libregel.so, regel.h and regel.pc
 #   make tsan       the thread test under ThreadSanitizer (build/tsan)
-#   make fuzz       the .rgc loader and verifier under libFuzzer for FUZZ_SECONDS (build/fuzz)
+#   make fuzz       every libFuzzer harness (tests/fuzz/) for FUZZ_SECONDS each (build/fuzz)
 #   make fmt        lay the shipped policy files out with regel fmt
 #   make deps       install the Debian packages the build needs
 #
@@ -21,10 +22,12 @@ SHELL := /bin/bash
 
 # Debian packages: the build, the tests, and the benchmark's peers.
 DEB_BUILD := flex bison pkg-config libgc-dev libcriterion-dev libcsv-dev \
-             libutf8proc-dev libicu-dev libedit-dev libsodium-dev python3
+             libutf8proc-dev libicu-dev libedit-dev libsodium-dev python3 \
+             libmicrohttpd-dev
 DEB_BENCH := jq lua5.4 luajit lua-cjson time
 DEB_FUZZ := clang libclang-rt-dev
 DEB_COV := gcovr
+DEB_SERVE_BENCH := wrk
 
 SANITIZE ?=
 ifeq ($(SANITIZE),1)
@@ -88,8 +91,9 @@ LDLIBS := $(PKG_LIBS) -lcsv -lm -lpthread
 LDFLAGS := $(FLAVOUR_LDFLAGS)
 
 GEN := $(BUILD)/gen
-# The REPL is part of the command only: it links libedit.
-LIB_SRC := $(filter-out src/main.c src/repl.c,$(wildcard src/*.c))
+# The REPL and the server are part of the command only: they link libedit
+# and libmicrohttpd.
+LIB_SRC := $(filter-out src/main.c src/repl.c src/serve.c,$(wildcard src/*.c))
 LIB_OBJ := $(LIB_SRC:src/%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/parser.o \
            $(BUILD)/obj/scanner.o $(BUILD)/obj/stdlib_data.o
 STDLIB := $(sort $(wildcard stdlib/*.regel))
@@ -124,7 +128,8 @@ $(BUILD)/config.mk: Makefile
 	@{ echo "PKG_CFLAGS := $$(pkg-config --cflags $(PKGS))"; \
 	   echo "PKG_LIBS := $$(pkg-config --libs $(PKGS))"; \
 	   echo "CRITERION_LIBS := $$(pkg-config --libs criterion)"; \
-	   echo "EDIT_LIBS := $$(pkg-config --libs libedit)"; } > $@
+	   echo "EDIT_LIBS := $$(pkg-config --libs libedit)"; \
+	   echo "MHD_LIBS := $$(pkg-config --libs libmicrohttpd)"; } > $@
 
 # ---------------------------------------------------------------- build
 $(GEN)/parser.c $(GEN)/parser.h &: grammar/regel.y
@@ -186,9 +191,9 @@ $(LIBSO): $(LIB_OBJ) regel.map
 	$(Q)$(CC) -shared -Wl,-soname,libregel.so.$(SOVERSION) -Wl,--version-script=regel.map $(LDFLAGS) -o $@ \
 	    $(LIB_OBJ) $(LDLIBS)
 
-$(REGEL): $(BUILD)/obj/main.o $(BUILD)/obj/repl.o $(LIBA)
+$(REGEL): $(BUILD)/obj/main.o $(BUILD)/obj/repl.o $(BUILD)/obj/serve.o $(LIBA)
 	$(say) LD $@
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(EDIT_LIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(EDIT_LIBS) $(MHD_LIBS)
 
 -include $(wildcard $(BUILD)/obj/*.d $(BUILD)/tests/*.d)
 
@@ -250,7 +255,18 @@ editor-test: $(REGEL)
 	  echo "editor-test: skipped, the editors are not installed (make deps as root installs them)"; \
 	fi
 
-test: all unit golden policy-test check-format bad-test embed-test lsp-test editor-test
+test: all unit golden policy-test check-format bad-test embed-test lsp-test editor-test serve-test
+
+# regel serve, driven over HTTP by tests/serve/run (every endpoint, reload,
+# limits, SIGTERM drain, SIGKILL during a burst); serve-bench measures it
+# with wrk beside regel run.
+.PHONY: serve-test serve-bench
+serve-test: $(REGEL)
+	@python3 tests/serve/run $(REGEL)
+
+serve-bench: $(REGEL)
+	@$(MAKE) --no-print-directory deps DEB_EXTRA="$(DEB_SERVE_BENCH)"
+	@tests/serve/load $(REGEL)
 
 # ---------------------------------------------------------------- coverage
 # The whole test suite on a build with gcov counters (build/cov), then the
@@ -316,15 +332,22 @@ tsan:
 	@$(MAKE) --no-print-directory TSAN=1 thread-test
 
 # ---------------------------------------------------------------- fuzzing
-# The loader and verifier of .rgc files under libFuzzer, starting from the
-# seeds in tests/fuzz/corpus and the inputs that once crashed it
-# (tests/fuzz/regressions); what it finds new goes to build/fuzz/corpus, a
-# crash to build/fuzz/crash-*. This build allocates with malloc and frees
+# libFuzzer harnesses (tests/fuzz/fuzz_NAME.c), run one after the other
+# for FUZZ_SECONDS each by tests/fuzz/run: image (the .rgc loader and
+# verifier), policy (scanner, parser, checker, compiler, disassembler,
+# formatter), csv and jsonl (the export readers, through regel_run), eval
+# (a policy and its exports, compiled and run). Each starts from its seeds
+# in tests/fuzz/corpus/NAME and replays tests/fuzz/regressions/NAME; what
+# it finds new goes to build/fuzz/NAME/corpus, a crash to
+# build/fuzz/NAME/crash-*. This build allocates with malloc and frees
 # nothing the collector would (as the sanitizer builds do), so memory grows
-# about 3 GB a minute: the RSS limit leaves room for several minutes.
+# by gigabytes a minute: tests/fuzz/run uses libFuzzer's fork mode, whose
+# child processes stop at a memory limit and are started again.
+# make fuzz FUZZ_HARNESSES="csv jsonl" runs some of them.
 FUZZ_SECONDS ?= 60
-FUZZER := $(BUILD)/tests/fuzz_image
-$(FUZZER): tests/fuzz/fuzz_image.c $(LIBA)
+FUZZ_HARNESSES ?= image policy csv jsonl eval
+FUZZERS := $(FUZZ_HARNESSES:%=$(BUILD)/tests/fuzz_%)
+$(BUILD)/tests/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_common.h $(LIBA)
 	@mkdir -p $(@D)
 	$(say) CC $<
 	$(Q)$(CC) $(CFLAGS) $(WARN) -Isrc $(LDFLAGS) -o $@ $< $(LIBA) $(LDLIBS)
@@ -334,14 +357,8 @@ fuzz:
 	@$(MAKE) --no-print-directory FUZZ=1 fuzz-run
 
 .PHONY: fuzz-run
-fuzz-run: $(FUZZER)
-	@mkdir -p $(BUILD)/corpus
-	@echo "fuzz: $(FUZZER) for $(FUZZ_SECONDS) s from tests/fuzz/corpus"
-	@$(FUZZER) -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=10 -rss_limit_mb=16384 \
-	    -artifact_prefix=$(BUILD)/ -print_final_stats=1 $(BUILD)/corpus tests/fuzz/corpus tests/fuzz/regressions \
-	    > $(BUILD)/fuzz.log 2>&1 || { tail -60 $(BUILD)/fuzz.log; exit 1; }
-	@grep -E '^(Done|stat::)' $(BUILD)/fuzz.log
-	@echo "fuzz: $$(sed -n 's/^stat::number_of_executed_units: *//p' $(BUILD)/fuzz.log) passed, 0 failed"
+fuzz-run: $(FUZZERS)
+	@tests/fuzz/run $(BUILD) $(FUZZ_SECONDS) $(FUZZ_HARNESSES)
 
 # ---------------------------------------------------------------- bench (embedded)
 bench-embed: $(LIBA)

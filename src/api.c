@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include "alloc.h"
+#include "builtins.h"
 #include "check.h"
 #include "compile.h"
 #include "date.h"
@@ -168,31 +169,51 @@ regel_status regel_compile_files(const char *const *paths, size_t npaths, regel_
 regel_status regel_compile_files_with(const char *const *paths, size_t npaths, unsigned flags,
                                       regel_diagnostic_fn on_diag, void *ctx, regel_program **out)
 {
-    rg_alloc_init();
-    *out = NULL;
-    RgTry t;
-    int code = RG_TRY(&t);
-    if (code)
-        return REGEL_ERR_NOMEM;
-    SourceSet *files = sources_new();
-    DiagList *diags = diags_new(files);
-    size_t n;
-    const char **list = expand(paths, npaths, &n, diags);
-    regel_status st;
-    if (diags->errors) {
-        deliver(diags, on_diag, ctx);
-        st = REGEL_ERR_POLICY;
-    } else {
-        Checked *checked = check_files(files, list, n, diags);
-        unsigned compile_flags = flags & REGEL_COMPILE_EXPLAIN ? COMPILE_EXPLAIN : 0;
-        st = finish_compile(checked, diags, files, on_diag, ctx, compile_flags, out);
-    }
-    rg_try_end(&t);
-    return st;
+    regel_compile_options o;
+    regel_compile_options_init(&o);
+    o.flags = flags;
+    return regel_compile_files_opts(paths, npaths, &o, on_diag, ctx, out);
 }
 
 regel_status regel_compile_string(const char *name, const char *text, size_t len, regel_diagnostic_fn on_diag,
                                   void *ctx, regel_program **out)
+{
+    return regel_compile_string_opts(name, text, len, NULL, on_diag, ctx, out);
+}
+
+void regel_compile_options_init(regel_compile_options *o)
+{
+    if (o)
+        memset(o, 0, sizeof *o);
+}
+
+/* The host's table checked and parsed (a diagnostic per problem), or NULL
+ * after reporting them. */
+static HostInfo *host_table(const regel_compile_options *o, DiagList *diags)
+{
+    size_t n = o ? o->nhosts : 0;
+    HostInfo *hosts = rg_alloc((n ? n : 1) * sizeof *hosts);
+    if (n && !o->hosts) {
+        diag_error(diags, (Span){0, 0, 0}, "the options give %zu host functions but no table of them", n);
+        return NULL;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const char *why = host_entry(&o->hosts[i], &hosts[i]);
+        if (why) {
+            diag_error(diags, (Span){0, 0, 0}, "%s", why);
+            continue;
+        }
+        for (size_t k = 0; k < i; k++)
+            if (hosts[k].name && strcmp(hosts[k].name, hosts[i].name) == 0) {
+                diag_error(diags, (Span){0, 0, 0}, "host function '%s' is given twice", hosts[i].name);
+                break;
+            }
+    }
+    return diags->errors ? NULL : hosts;
+}
+
+regel_status regel_compile_files_opts(const char *const *paths, size_t npaths, const regel_compile_options *o,
+                                      regel_diagnostic_fn on_diag, void *ctx, regel_program **out)
 {
     rg_alloc_init();
     *out = NULL;
@@ -202,11 +223,246 @@ regel_status regel_compile_string(const char *name, const char *text, size_t len
         return REGEL_ERR_NOMEM;
     SourceSet *files = sources_new();
     DiagList *diags = diags_new(files);
-    char *copy = rg_strndup(text, len);
-    Checked *checked = check_text(files, name ? name : "<text>", copy, len, NULL, diags);
-    regel_status st = finish_compile(checked, diags, files, on_diag, ctx, 0, out);
+    regel_status st;
+    HostInfo *hosts = host_table(o, diags);
+    if (!hosts) {
+        deliver(diags, on_diag, ctx);
+        rg_try_end(&t);
+        return REGEL_ERR_USAGE;
+    }
+    size_t n;
+    const char **list = expand(paths, npaths, &n, diags);
+    if (diags->errors) {
+        deliver(diags, on_diag, ctx);
+        st = REGEL_ERR_POLICY;
+    } else {
+        Checked *checked = check_files_with(files, list, n, hosts, o ? o->nhosts : 0, diags);
+        unsigned compile_flags = o && (o->flags & REGEL_COMPILE_EXPLAIN) ? COMPILE_EXPLAIN : 0;
+        st = finish_compile(checked, diags, files, on_diag, ctx, compile_flags, out);
+    }
     rg_try_end(&t);
     return st;
+}
+
+regel_status regel_compile_string_opts(const char *name, const char *text, size_t len,
+                                       const regel_compile_options *o, regel_diagnostic_fn on_diag, void *ctx,
+                                       regel_program **out)
+{
+    rg_alloc_init();
+    *out = NULL;
+    if (!text && len)
+        return REGEL_ERR_USAGE;
+    RgTry t;
+    int code = RG_TRY(&t);
+    if (code)
+        return REGEL_ERR_NOMEM;
+    SourceSet *files = sources_new();
+    DiagList *diags = diags_new(files);
+    HostInfo *hosts = host_table(o, diags);
+    if (!hosts) {
+        deliver(diags, on_diag, ctx);
+        rg_try_end(&t);
+        return REGEL_ERR_USAGE;
+    }
+    char *copy = rg_strndup(text ? text : "", len);
+    Checked *checked = check_text_with(files, name ? name : "<text>", copy, len, NULL, hosts, o ? o->nhosts : 0,
+                                       diags);
+    unsigned compile_flags = o && (o->flags & REGEL_COMPILE_EXPLAIN) ? COMPILE_EXPLAIN : 0;
+    regel_status st = finish_compile(checked, diags, files, on_diag, ctx, compile_flags, out);
+    rg_try_end(&t);
+    return st;
+}
+
+/* ---------------------------------------------------------------- host function calls */
+
+size_t regel_program_host_count(const regel_program *p)
+{
+    return p ? p->program->nhosts : 0;
+}
+
+const char *regel_program_host_name(const regel_program *p, size_t i)
+{
+    return p && i < p->program->nhosts ? p->program->hosts[i].name : NULL;
+}
+
+const char *regel_program_host_signature(const regel_program *p, size_t i)
+{
+    return p && i < p->program->nhosts ? p->program->hosts[i].sig : NULL;
+}
+
+const char *regel_host_name(const regel_host_call *call)
+{
+    return call ? call->host->name : NULL;
+}
+
+size_t regel_host_arg_count(const regel_host_call *call)
+{
+    return call ? call->argc : 0;
+}
+
+int regel_host_arg_is_none(const regel_host_call *call, size_t i)
+{
+    return call && i < call->argc && call->args[i].tag == V_NONE;
+}
+
+/* Argument i when it has the tag, else NULL. */
+static const Value *host_arg(const regel_host_call *call, size_t i, ValueTag tag)
+{
+    if (!call || i >= call->argc || call->args[i].tag != tag)
+        return NULL;
+    return &call->args[i];
+}
+
+regel_status regel_host_arg_bool(const regel_host_call *call, size_t i, int *value)
+{
+    const Value *v = host_arg(call, i, V_BOOL);
+    if (value)
+        *value = v ? v->as.b : 0;
+    return v ? REGEL_OK : REGEL_ERR_USAGE;
+}
+
+regel_status regel_host_arg_int(const regel_host_call *call, size_t i, long long *value)
+{
+    const Value *v = host_arg(call, i, V_INT);
+    if (value)
+        *value = v ? v->as.i : 0;
+    return v ? REGEL_OK : REGEL_ERR_USAGE;
+}
+
+regel_status regel_host_arg_decimal(const regel_host_call *call, size_t i, long long *coefficient, unsigned *scale)
+{
+    const Value *v = host_arg(call, i, V_DEC);
+    const Value *n = v ? NULL : host_arg(call, i, V_INT);
+    if (coefficient)
+        *coefficient = v ? v->as.i : n ? n->as.i : 0;
+    if (scale)
+        *scale = v ? v->scale : 0;
+    return v || n ? REGEL_OK : REGEL_ERR_USAGE;
+}
+
+regel_status regel_host_arg_text(const regel_host_call *call, size_t i, const char **text, size_t *len)
+{
+    const Value *v = host_arg(call, i, V_TEXT);
+    if (text)
+        *text = v ? v->as.s : NULL;
+    if (len)
+        *len = v ? v->aux : 0;
+    return v ? REGEL_OK : REGEL_ERR_USAGE;
+}
+
+regel_status regel_host_arg_date(const regel_host_call *call, size_t i, int *year, int *month, int *day)
+{
+    const Value *v = host_arg(call, i, V_DATE);
+    int y = 0, m = 0, d = 0;
+    if (v)
+        date_to_ymd(v->as.date, &y, &m, &d);
+    if (year)
+        *year = y;
+    if (month)
+        *month = m;
+    if (day)
+        *day = d;
+    return v ? REGEL_OK : REGEL_ERR_USAGE;
+}
+
+static regel_status host_result(regel_host_call *call, Value v)
+{
+    if (!call)
+        return REGEL_ERR_USAGE;
+    call->result = v;
+    call->returned = true;
+    call->bad = NULL;
+    return REGEL_OK;
+}
+
+/* A result that cannot be used: the evaluation fails with why. */
+static regel_status host_bad(regel_host_call *call, const char *why)
+{
+    call->returned = true;
+    call->bad = why;
+    return REGEL_ERR_USAGE;
+}
+
+regel_status regel_host_return_none(regel_host_call *call)
+{
+    return host_result(call, val_none());
+}
+
+regel_status regel_host_return_bool(regel_host_call *call, int value)
+{
+    return host_result(call, val_bool(value != 0));
+}
+
+regel_status regel_host_return_int(regel_host_call *call, long long value)
+{
+    return host_result(call, val_int(value));
+}
+
+regel_status regel_host_return_decimal(regel_host_call *call, long long coefficient, unsigned scale)
+{
+    if (!call)
+        return REGEL_ERR_USAGE;
+    if (scale > DEC_MAX_SCALE)
+        return host_bad(call, "returned a decimal with more than 18 digits after the point");
+    Decimal d = {coefficient, (uint8_t)scale};
+    return host_result(call, val_dec(d));
+}
+
+regel_status regel_host_return_date(regel_host_call *call, int year, int month, int day)
+{
+    if (!call)
+        return REGEL_ERR_USAGE;
+    if (!date_valid_ymd(year, month, day))
+        return host_bad(call, "returned a date that does not exist in the years 1 to 9999");
+    return host_result(call, val_date(date_from_ymd(year, month, day)));
+}
+
+regel_status regel_host_return_text(regel_host_call *call, const char *text, size_t len)
+{
+    if (!call)
+        return REGEL_ERR_USAGE;
+    if (!text && len)
+        return host_bad(call, "returned text without its bytes (NULL)");
+    if (len > VALUE_MAX_TEXT)
+        return host_bad(call, "returned text longer than the limit of 64 MB");
+    if (!text_valid_utf8(text ? text : "", len, NULL))
+        return host_bad(call, "returned text that is not UTF-8");
+    /* Copying may run out of memory or past the evaluation's limit: that
+     * unwinds, after the host function has returned, from the VM. */
+    regel_host_call *volatile c = call;
+    const char *volatile bytes = text ? text : "";
+    volatile size_t nbytes = len;
+    RgTry t;
+    int code = RG_TRY(&t);
+    if (code) {
+        c->thrown = code;
+        return REGEL_ERR_NOMEM;
+    }
+    size_t n;
+    const char *nfc = text_nfc(bytes, nbytes, &n);
+    Value v = val_text_copy(nfc, n);
+    rg_try_end(&t);
+    return host_result(c, v);
+}
+
+regel_status regel_host_fail(regel_host_call *call, const char *message)
+{
+    if (!call)
+        return REGEL_ERR_USAGE;
+    if (call->failed)
+        return REGEL_ERR_EVAL;
+    regel_host_call *volatile c = call;
+    const char *volatile given = message;
+    RgTry t;
+    int code = RG_TRY(&t);
+    if (code) {
+        c->thrown = code;
+        return REGEL_ERR_EVAL;
+    }
+    const char *m = given ? rg_strdup(given) : rg_sprintf("host function %s failed", c->host->name);
+    rg_try_end(&t);
+    c->failed = m;
+    return REGEL_ERR_EVAL;
 }
 
 size_t regel_decision_count(const regel_program *p)
@@ -317,9 +573,20 @@ typedef struct Sink {
 static bool write_out(void *ctx, const char *data, size_t n)
 {
     const Sink *s = ctx;
-    if (s->o->write)
-        return s->o->write(s->o->write_ctx, data, n) == 0;
-    return fwrite(data, 1, n, stdout) == n;
+    return s->o->write(s->o->write_ctx, data, n) == 0;
+}
+
+/* The library prints nothing by itself: output goes where the caller's
+ * write function sends it, and a call without one is refused. */
+static regel_status no_writer(void (*report)(void *, const char *), void *ctx, const char *what)
+{
+    if (report) {
+        char line[120];
+        snprintf(line, sizeof line, "%s needs a write function for its output (the library writes nowhere itself)",
+                 what);
+        report(ctx, line);
+    }
+    return REGEL_ERR_USAGE;
 }
 
 /* run_batch behind a protected boundary; -1 when memory ran out. */
@@ -439,6 +706,8 @@ regel_status regel_run(const regel_program *p, const regel_run_options *o, regel
     memset(s, 0, sizeof *s);
     if (!p || !o)
         return REGEL_ERR_USAGE;
+    if (!o->write)
+        return no_writer(o->report, o->report_ctx, "regel_run");
     Sink sink;
     RunOptions ro;
     regel_status prepared = prepare_run(p->program, o, &sink, &ro);
@@ -488,6 +757,8 @@ regel_status regel_diff(const regel_program *before, const regel_program *after,
             o->report(o->report_ctx, "a comparison needs both versions compiled from their policy files, not precompiled");
         return REGEL_ERR_USAGE;
     }
+    if (o && !o->write)
+        return no_writer(o->report, o->report_ctx, "regel_diff");
     if (!before || !after || !o || o->explain || o->format == REGEL_FORMAT_CSV) {
         if (o && o->report && (o->explain || o->format == REGEL_FORMAT_CSV))
             o->report(o->report_ctx, "a comparison is text (table) or JSON (jsonl), and explains nothing");
@@ -519,10 +790,7 @@ typedef struct TestSink {
 static void test_write(void *ctx, const char *text, size_t n)
 {
     const TestSink *s = ctx;
-    if (s->o->write)
-        s->o->write(s->o->write_ctx, text, n);
-    else
-        fwrite(text, 1, n, stdout);
+    s->o->write(s->o->write_ctx, text, n);
 }
 
 static void test_report(const regel_test_options *o, const char *line)
@@ -592,11 +860,8 @@ regel_status regel_test(const char *const *paths, size_t npaths, regel_diagnosti
     if (!s)
         s = &ignored;
     memset(s, 0, sizeof *s);
-    regel_test_options defaults;
-    if (!o) {
-        regel_test_options_init(&defaults);
-        o = &defaults;
-    }
+    if (!o || !o->write)
+        return no_writer(o ? o->report : NULL, o ? o->report_ctx : NULL, "regel_test");
     Date today = date_today();
     if (o->today && !date_parse_iso(o->today, strlen(o->today), &today)) {
         char line[160];

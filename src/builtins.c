@@ -552,3 +552,250 @@ int builtin_find(const char *name, size_t from)
             return (int)i;
     return -1;
 }
+
+/* ---------------------------------------------------------------- host functions */
+
+static const struct {
+    const char *name;
+    const Type *type;
+} host_types[] = {
+    {"Bool", &type_bool}, {"Int", &type_int}, {"Decimal", &type_dec}, {"Text", &type_text}, {"Date", &type_date},
+};
+
+static const char host_types_words[] =
+    "a host function takes and gives Bool, Int, Decimal, Text or Date, or one of them optional (Int?)";
+
+static void skip_spaces(const char **p)
+{
+    while (**p == ' ' || **p == '\t')
+        (*p)++;
+}
+
+static bool ident_char(char c, bool first)
+{
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_' || (!first && c >= '0' && c <= '9');
+}
+
+/* One type of a host signature at *p; NULL after setting *why. */
+static const Type *host_type(const char **p, const char *sig, const char **why)
+{
+    skip_spaces(p);
+    const char *start = *p;
+    while (ident_char(**p, *p == start))
+        (*p)++;
+    size_t n = (size_t)(*p - start);
+    if (n == 0) {
+        *why = rg_sprintf("its signature \"%s\" is not of the form (Text, Int) -> Bool", sig);
+        return NULL;
+    }
+    const Type *t = NULL;
+    for (size_t i = 0; i < sizeof host_types / sizeof host_types[0]; i++)
+        if (strlen(host_types[i].name) == n && memcmp(host_types[i].name, start, n) == 0)
+            t = host_types[i].type;
+    if (!t) {
+        /* Name the whole type written: List<Text>, not List. */
+        if (**p == '<') {
+            int depth = 0;
+            for (; **p; (*p)++) {
+                if (**p == '<')
+                    depth++;
+                else if (**p == '>' && --depth == 0) {
+                    (*p)++;
+                    break;
+                }
+            }
+        }
+        *why = rg_sprintf("its signature \"%s\" names %.*s; %s", sig, (int)(*p - start), start, host_types_words);
+        return NULL;
+    }
+    skip_spaces(p);
+    if (**p == '?') {
+        (*p)++;
+        t = type_optional(t);
+    }
+    return t;
+}
+
+const char *host_signature(const char *sig, HostInfo *h)
+{
+    if (!sig || !*sig)
+        return "it has no signature; give one such as \"(Text, Int) -> Bool\"";
+    const char *why = NULL;
+    const char *p = sig;
+    const Type *params[HOST_MAX_PARAMS];
+    uint32_t n = 0;
+    skip_spaces(&p);
+    if (*p != '(')
+        return rg_sprintf("its signature \"%s\" is not of the form (Text, Int) -> Bool", sig);
+    p++;
+    skip_spaces(&p);
+    if (*p != ')') {
+        for (;;) {
+            if (n == HOST_MAX_PARAMS)
+                return rg_sprintf("its signature \"%s\" has more than %d parameters", sig, HOST_MAX_PARAMS);
+            const Type *t = host_type(&p, sig, &why);
+            if (!t)
+                return why;
+            params[n++] = t;
+            skip_spaces(&p);
+            if (*p == ',') {
+                p++;
+                continue;
+            }
+            if (*p == ')')
+                break;
+            return rg_sprintf("its signature \"%s\" is not of the form (Text, Int) -> Bool", sig);
+        }
+    }
+    p++; /* ')' */
+    skip_spaces(&p);
+    if (p[0] != '-' || p[1] != '>')
+        return rg_sprintf("its signature \"%s\" has no result: write it as (Text, Int) -> Bool", sig);
+    p += 2;
+    const Type *result = host_type(&p, sig, &why);
+    if (!result)
+        return why;
+    skip_spaces(&p);
+    if (*p)
+        return rg_sprintf("its signature \"%s\" has more after its result type", sig);
+    RgBuf b;
+    buf_init(&b);
+    buf_addc(&b, '(');
+    for (uint32_t i = 0; i < n; i++) {
+        if (i)
+            buf_adds(&b, ", ");
+        type_print(params[i], &b);
+    }
+    buf_adds(&b, ") -> ");
+    type_print(result, &b);
+    h->sig = b.data;
+    h->nparams = n;
+    h->params = rg_alloc((n ? n : 1) * sizeof *h->params);
+    memcpy(h->params, params, n * sizeof *params);
+    h->result = result;
+    return NULL;
+}
+
+const char *host_name_problem(const char *name)
+{
+    bool ident = name && ident_char(name[0], true);
+    for (const char *q = name; ident && *q; q++)
+        ident = ident_char(*q, false);
+    if (!ident)
+        return rg_sprintf("host function '%s': its name is not a name a policy can call (letters, digits and _)",
+                          name ? name : "(null)");
+    if (builtin_find(name, 0) >= 0 || special_find(name) >= 0 || strcmp(name, "admitted_with") == 0)
+        return rg_sprintf("host function '%s': a built-in function has that name; choose another", name);
+    return NULL;
+}
+
+const char *host_entry(const regel_host_function *f, HostInfo *h)
+{
+    memset(h, 0, sizeof *h);
+    const char *name = f->name;
+    const char *why = host_name_problem(name);
+    if (why)
+        return why;
+    why = host_signature(f->signature, h);
+    if (why)
+        return rg_sprintf("host function '%s': %s", name, why);
+    if (!f->fn)
+        return rg_sprintf("host function '%s': it has no C function (fn is NULL)", name);
+    h->name = rg_strdup(name);
+    h->fn = f->fn;
+    h->ctx = f->ctx;
+    return NULL;
+}
+
+const char *host_bind(HostInfo *hosts, uint32_t n, const regel_host_function *table, size_t ntable)
+{
+    HostInfo *given = rg_alloc((ntable ? ntable : 1) * sizeof *given);
+    for (size_t i = 0; i < ntable; i++) {
+        const char *why = host_entry(&table[i], &given[i]);
+        if (why)
+            return why;
+        for (size_t k = 0; k < i; k++)
+            if (strcmp(given[k].name, given[i].name) == 0)
+                return rg_sprintf("host function '%s' is given twice", given[i].name);
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        const HostInfo *g = NULL;
+        for (size_t k = 0; k < ntable && !g; k++)
+            if (strcmp(given[k].name, hosts[i].name) == 0)
+                g = &given[k];
+        if (!g)
+            return rg_sprintf("the program needs host function %s%s, which the host did not give", hosts[i].name,
+                              hosts[i].sig);
+        if (strcmp(g->sig, hosts[i].sig) != 0)
+            return rg_sprintf("the program needs host function %s%s, and the host gives %s%s", hosts[i].name,
+                              hosts[i].sig, g->name, g->sig);
+        hosts[i].fn = g->fn;
+        hosts[i].ctx = g->ctx;
+    }
+    return NULL;
+}
+
+/* What a value is, in the words of the language, for messages. */
+static const char *host_value_type(Value v)
+{
+    switch (v.tag) {
+    case V_NONE: return "none";
+    case V_BOOL: return "Bool";
+    case V_INT: return "Int";
+    case V_DEC: return "Decimal";
+    case V_TEXT: return "Text";
+    case V_DATE: return "Date";
+    default: return value_tag_name(v.tag);
+    }
+}
+
+static bool host_fits(const Type *t, Value *v)
+{
+    if (v->tag == V_NONE)
+        return type_is_optional(t);
+    t = type_strip(t);
+    switch (t->kind) {
+    case T_BOOL: return v->tag == V_BOOL;
+    case T_INT: return v->tag == V_INT;
+    case T_DEC:
+        if (v->tag == V_INT)
+            *v = val_dec(dec_from_int(v->as.i));
+        return v->tag == V_DEC;
+    case T_TEXT: return v->tag == V_TEXT;
+    case T_DATE: return v->tag == V_DATE;
+    default: return false;
+    }
+}
+
+const char *host_call(const HostInfo *h, const Value *args, uint32_t argc, Value *out)
+{
+    if (!h->fn)
+        return rg_sprintf("host function %s was not given by the host", h->name);
+    if (argc != h->nparams)
+        return rg_sprintf("internal error: host function %s called with %u arguments", h->name, argc);
+    /* The arguments are not checked against the parameters: the getters
+     * check each value's tag, so bytecode from a file cannot make them
+     * misread one. */
+    struct regel_host_call call;
+    memset(&call, 0, sizeof call);
+    call.host = h;
+    call.args = args;
+    call.argc = argc;
+    regel_status st = h->fn(h->ctx, &call);
+    if (call.thrown)
+        rg_throw(call.thrown);
+    if (call.failed)
+        return call.failed;
+    if (call.bad)
+        return rg_sprintf("host function %s %s", h->name, call.bad);
+    if (st != REGEL_OK)
+        return rg_sprintf("host function %s failed (status %d) without saying why", h->name, (int)st);
+    if (!call.returned)
+        return rg_sprintf("host function %s returned nothing for a declared %s", h->name, type_name(h->result));
+    Value r = call.result;
+    if (!host_fits(h->result, &r))
+        return rg_sprintf("host function %s returned %s for a declared %s", h->name, host_value_type(r),
+                          type_name(h->result));
+    *out = r;
+    return NULL;
+}

@@ -18,6 +18,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "program.h"
+#include "regel.h"
 #include "value.h"
 
 typedef struct NativeCtx {
@@ -59,6 +61,50 @@ typedef struct Special {
 
 extern const Special special_table[];
 extern const size_t special_count;
+
+/* ---------------------------------------------------------------- host functions
+ *
+ * Functions a host gives (regel.h: regel_host_function): a name, a
+ * signature over Bool, Int, Decimal, Text, Date and their optionals, and a
+ * C function. The checker resolves calls to them (check_files_with), the
+ * compiler emits HOST with their number in Program.hosts, and the VM calls
+ * host_call. */
+
+#define HOST_MAX_PARAMS 16
+
+/* Parses a host signature into h's params, nparams, result and sig (the
+ * signature normalised: "(Text, Int?) -> Bool"). NULL, or what is wrong
+ * with it, in words for the host. */
+const char *host_signature(const char *sig, HostInfo *h);
+/* NULL when name can be a host function's (an identifier that no
+ * built-in has), else why not. */
+const char *host_name_problem(const char *name);
+/* Checks one entry of a host's table (name, signature, function) and
+ * fills h from it. NULL, or what is wrong ("host function 'x': ..."). */
+const char *host_entry(const regel_host_function *f, HostInfo *h);
+/* Binds each of hosts[0..n) to the entry of the host's table with its
+ * name and signature. NULL, or why not (a bad entry, a function missing
+ * or declared otherwise). */
+const char *host_bind(HostInfo *hosts, uint32_t n, const regel_host_function *table, size_t ntable);
+
+/* One call in progress (regel_host_call of regel.h; api.c reads and sets
+ * it through the regel_host_* functions). */
+struct regel_host_call {
+    const HostInfo *host;
+    const Value *args;
+    uint32_t argc;
+    Value result;
+    bool returned;      /* a regel_host_return_* was called */
+    const char *bad;    /* why the result given cannot be used */
+    const char *failed; /* regel_host_fail's message */
+    int thrown;         /* a setter's allocation unwound with this code: the VM gets it after the call */
+};
+
+/* Calls host function h with args (as many as its parameters). NULL with
+ * *out its result, checked against the declared type; else the error of
+ * the evaluation. Running out of memory or past the memory limit in the
+ * host's setters unwinds (rg_throw) once the host function has returned. */
+const char *host_call(const HostInfo *h, const Value *args, uint32_t argc, Value *out);
 
 /* -1 when name is not a special form. */
 int special_find(const char *name);

@@ -73,6 +73,10 @@ typedef struct Checker {
     size_t sources_cap, source_nodes_cap, rules_cap, fns_cap, decisions_cap, consts_cap;
     size_t queues_cap, tests_cap, records_cap;
     Node *queue;        /* the queue whose admission rules are being checked */
+    const HostInfo *host_table; /* the host functions the host gives */
+    size_t nhost_table;
+    int *host_used;     /* per host function: its number in out->hosts, or -1 */
+    size_t hosts_cap;
 } Checker;
 
 static const Type *check_expr(Checker *c, Node *n, const Type *expected);
@@ -279,6 +283,15 @@ static Module *module_by_name_in(Checker *c, const char *path)
     return strmap_get(&c->modules_by_path, path);
 }
 
+/* The number of the host function called name in the host's table, or -1. */
+static int host_find(const Checker *c, const char *name)
+{
+    for (size_t i = 0; i < c->nhost_table; i++)
+        if (strcmp(c->host_table[i].name, name) == 0)
+            return (int)i;
+    return -1;
+}
+
 static void declare_top(Checker *c, Module *m, Ident id, SymKind kind, Node *decl)
 {
     Symbol *prev = strmap_get(&m->names, id.name);
@@ -289,6 +302,13 @@ static void declare_top(Checker *c, Module *m, Ident id, SymKind kind, Node *dec
     }
     if (builtin_find(id.name, 0) >= 0 || special_find(id.name) >= 0) {
         diag_error(c->diags, id.span, "'%s' is the name of a built-in function; choose another name", id.name);
+        return;
+    }
+    if (host_find(c, id.name) >= 0) {
+        diag_error(c->diags, id.span,
+                   "'%s' is the name of a host function that the host gives; a host function may not have the "
+                   "name of a policy's declaration: rename one of them",
+                   id.name);
         return;
     }
     Symbol *s = symbol_new(kind, id.name, id.span, decl);
@@ -592,6 +612,8 @@ static Names visible_names(Checker *c, bool values)
             names_add(&ns, builtin_table[i].name);
         for (size_t i = 0; i < special_count; i++)
             names_add(&ns, special_table[i].name);
+        for (size_t i = 0; i < c->nhost_table; i++)
+            names_add(&ns, c->host_table[i].name);
     }
     return ns;
 }
@@ -1948,7 +1970,10 @@ static const Type *sig_instantiate(const Sig *s, const Bindings *b)
     return &type_error;
 }
 
-static const Type *check_native(Checker *c, Node *n, int first)
+/* Checks a call of a native (sigs: its overloads, in order) or of a host
+ * function (one signature) against the signatures: the number of the
+ * first that fits, with *result its result type; or -1 after reporting. */
+static int check_signatures(Checker *c, Node *n, const char *const *sigs, int nsigs, const Type **result)
 {
     NodeList *args = &n->u.call.args;
     const char *name = n->u.call.callee.name;
@@ -1964,9 +1989,9 @@ static const Type *check_native(Checker *c, Node *n, int first)
             bad = true;
     }
     if (bad)
-        return err(n);
-    for (int k = first; k >= 0; k = builtin_find(name, (size_t)k + 1)) {
-        Signature sg = sig_parse(builtin_table[k].sig);
+        return -1;
+    for (int k = 0; k < nsigs; k++) {
+        Signature sg = sig_parse(sigs[k]);
         if ((size_t)sg.nparams != args->len)
             continue;
         Bindings b = {0};
@@ -1974,8 +1999,8 @@ static const Type *check_native(Checker *c, Node *n, int first)
         for (int i = 0; i < sg.nparams && ok; i++)
             ok = sig_match(sg.params[i], args->items[i]->type, &b);
         if (ok) {
-            n->u.call.builtin = k;
-            return set_type(n, sig_instantiate(sg.result, &b));
+            *result = sig_instantiate(sg.result, &b);
+            return k;
         }
     }
     RgBuf got;
@@ -1987,10 +2012,10 @@ static const Type *check_native(Checker *c, Node *n, int first)
     }
     RgBuf takes;
     buf_init(&takes);
-    for (int k = first; k >= 0; k = builtin_find(name, (size_t)k + 1)) {
+    for (int k = 0; k < nsigs; k++) {
         if (takes.len)
             buf_adds(&takes, " or ");
-        const char *sig = builtin_table[k].sig;
+        const char *sig = sigs[k];
         const char *arrow = strstr(sig, " ->");
         /* The table's shorthands, in the words of the language. */
         for (const char *q = sig; q < (arrow ? arrow : sig + strlen(sig)); q++) {
@@ -2018,7 +2043,40 @@ static const Type *check_native(Checker *c, Node *n, int first)
             note_origin(c, args->items[i]);
             break;
         }
-    return err(n);
+    return -1;
+}
+
+static const Type *check_native(Checker *c, Node *n, int first)
+{
+    const char *name = n->u.call.callee.name;
+    const char *sigs[32];
+    int ks[32], nsigs = 0;
+    for (int k = first; k >= 0 && nsigs < 32; k = builtin_find(name, (size_t)k + 1)) {
+        ks[nsigs] = k;
+        sigs[nsigs++] = builtin_table[k].sig;
+    }
+    const Type *result;
+    int m = check_signatures(c, n, sigs, nsigs, &result);
+    if (m < 0)
+        return err(n);
+    n->u.call.builtin = ks[m];
+    return set_type(n, result);
+}
+
+/* A call of host function k of the host's table: checked as a native's. */
+static const Type *check_host(Checker *c, Node *n, int k)
+{
+    const HostInfo *h = &c->host_table[k];
+    const char *sig = h->sig;
+    const Type *result;
+    if (check_signatures(c, n, &sig, 1, &result) < 0)
+        return err(n);
+    if (c->host_used[k] < 0) {
+        c->host_used[k] = (int)c->out->nhosts;
+        PUSH(c->out->hosts, c->out->nhosts, c->hosts_cap, h);
+    }
+    n->u.call.builtin = CHECK_HOST_CALL(c->host_used[k]);
+    return set_type(n, result);
 }
 
 static const Type *check_special(Checker *c, Node *n, int idx)
@@ -2264,6 +2322,9 @@ static const Type *check_call(Checker *c, Node *n)
         int bi = builtin_find(name, 0);
         if (bi >= 0)
             return check_native(c, n, bi);
+        int hi = host_find(c, name);
+        if (hi >= 0)
+            return check_host(c, n, hi);
         diag_error(c->diags, n->u.call.callee.span, "unknown function '%s'", name);
         suggest(c, name, visible_names(c, false));
         /* Its arguments are not checked: without the function it is unknown
@@ -3570,9 +3631,31 @@ static Checker *checker_new(SourceSet *files, DiagList *diags)
     return c;
 }
 
+/* Gives the checker the host's functions. */
+static void checker_hosts(Checker *c, const HostInfo *hosts, size_t nhosts)
+{
+    c->host_table = hosts;
+    c->nhost_table = hosts ? nhosts : 0;
+    c->host_used = rg_alloc_atomic((c->nhost_table + 1) * sizeof *c->host_used);
+    for (size_t i = 0; i < c->nhost_table; i++)
+        c->host_used[i] = -1;
+}
+
 Checked *check_files(SourceSet *files, const char *const *paths, size_t npaths, DiagList *diags)
 {
+    return check_files_with(files, paths, npaths, NULL, 0, diags);
+}
+
+Checked *check_text(SourceSet *files, const char *name, const char *text, size_t len, const char *dir, DiagList *diags)
+{
+    return check_text_with(files, name, text, len, dir, NULL, 0, diags);
+}
+
+Checked *check_files_with(SourceSet *files, const char *const *paths, size_t npaths, const HostInfo *hosts,
+                          size_t nhosts, DiagList *diags)
+{
     Checker *c = checker_new(files, diags);
+    checker_hosts(c, hosts, nhosts);
     for (size_t i = 0; i < npaths; i++) {
         Module *m = load_file(c, paths[i], (Span){0, 0, 0});
         if (m)
@@ -3582,9 +3665,11 @@ Checked *check_files(SourceSet *files, const char *const *paths, size_t npaths, 
     return c->out;
 }
 
-Checked *check_text(SourceSet *files, const char *name, const char *text, size_t len, const char *dir, DiagList *diags)
+Checked *check_text_with(SourceSet *files, const char *name, const char *text, size_t len, const char *dir,
+                         const HostInfo *hosts, size_t nhosts, DiagList *diags)
 {
     Checker *c = checker_new(files, diags);
+    checker_hosts(c, hosts, nhosts);
     Module *m = add_module(c, name, name, module_name_of(name), dir, text, len, false);
     m->root = true;
     check_all(c);

@@ -103,7 +103,18 @@ typedef struct Checked {
     size_t nrecords;
     RecordType *reason_type;      /* Reason {ref, severity, message} */
     RecordType *queue_entry_type; /* QueueEntry {position, admitted, ...} */
+    const struct HostInfo **hosts;/* the host functions called, in order of first call */
+    size_t nhosts;
 } Checked;
+
+/* A call of host function k (Checked.hosts[k]) has no sym, special -1 and
+ * builtin CHECK_HOST_CALL(k); check_host_of gives k back, or -1 for any
+ * other call. */
+#define CHECK_HOST_CALL(k) (-2 - (int)(k))
+static inline int check_host_of(const Node *call)
+{
+    return !call->u.call.sym && call->u.call.builtin <= -2 ? -2 - call->u.call.builtin : -1;
+}
 
 
 /* The number of a record type in Checked.records, or -1. */
@@ -121,6 +132,14 @@ Checked *check_files(SourceSet *files, const char *const *paths, size_t npaths, 
  * only the stdlib when NULL). */
 Checked *check_text(SourceSet *files, const char *name, const char *text, size_t len, const char *dir,
                     DiagList *diags);
+/* check_files and check_text with the host functions a host gives
+ * (program.h: HostInfo, checked and parsed by builtins.h: host_entry):
+ * policies call them like built-ins; a policy's declaration of one of
+ * their names is an error. */
+Checked *check_files_with(SourceSet *files, const char *const *paths, size_t npaths, const struct HostInfo *hosts,
+                          size_t nhosts, DiagList *diags);
+Checked *check_text_with(SourceSet *files, const char *name, const char *text, size_t len, const char *dir,
+                         const struct HostInfo *hosts, size_t nhosts, DiagList *diags);
 
 /* ---------------------------------------------------------------- sessions
  *

@@ -1097,6 +1097,16 @@ static void emit_call(Compiler *C, const Node *n)
         op_u8(C, BC_QCOUNT, n->u.call.builtin);
         return;
     }
+    int host = check_host_of(n);
+    if (host >= 0) {
+        const HostInfo *h = C->checked->hosts[host];
+        for (size_t i = 0; i < args->len; i++)
+            emit_as(C, args->items[i], h->params[i]);
+        op_u16(C, BC_HOST, (uint32_t)host);
+        byte(C, (int)args->len);
+        adjust(C, (int)args->len, 1);
+        return;
+    }
     if (n->u.call.builtin >= 0) {
         for (size_t i = 0; i < args->len; i++)
             emit(C, args->items[i]);
@@ -1838,6 +1848,10 @@ Program *compile_program(const Checked *checked, DiagList *diags, unsigned flags
     p->nrecords = (uint32_t)checked->nrecords;
     p->reason_type = checked->reason_type;
     p->entry_type = checked->queue_entry_type;
+    p->nhosts = (uint32_t)checked->nhosts;
+    p->hosts = rg_alloc((checked->nhosts ? checked->nhosts : 1) * sizeof *p->hosts);
+    for (size_t i = 0; i < checked->nhosts; i++)
+        p->hosts[i] = *checked->hosts[i];
     p->sources = checked->sources;
     p->nsources = (uint32_t)checked->nsources;
     p->uses = rg_alloc((p->nsources ? p->nsources : 1) * sizeof *p->uses);

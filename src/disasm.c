@@ -59,6 +59,10 @@ static void comment(const Program *p, Opcode o, uint32_t a, uint32_t b, RgBuf *o
         if (a < builtin_count)
             buf_printf(out, "  ; %s", builtin_table[a].name);
         break;
+    case BC_HOST:
+        if (a < p->nhosts)
+            buf_printf(out, "  ; %s%s (host)", p->hosts[a].name, p->hosts[a].sig);
+        break;
     case BC_SOURCE:
     case BC_LOOKUP:
         if (a < p->nsources)

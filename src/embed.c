@@ -19,10 +19,12 @@
 #include <unistd.h>
 
 #include "alloc.h"
+#include "builtins.h"
 #include "embed.h"
 #include "image.h"
 #include "opcodes.h"
 #include "output.h"
+#include "records.h"
 #include "run.h"
 #include "text.h"
 #include "verify.h"
@@ -168,11 +170,13 @@ static const Program *lazy_messages(const Program *P)
     Program *F = rg_alloc(sizeof *F);
     *F = *P;
     F->consts = rg_alloc(((size_t)P->nconsts + 1) * sizeof *F->consts);
-    memcpy(F->consts, P->consts, P->nconsts * sizeof *F->consts);
+    if (P->nconsts) /* memcpy from NULL is undefined even for 0 bytes */
+        memcpy(F->consts, P->consts, P->nconsts * sizeof *F->consts);
     F->consts[P->nconsts] = val_text("", 0);
     F->nconsts = P->nconsts + 1;
     F->chunks = rg_alloc(((size_t)P->nchunks + 1) * sizeof *F->chunks);
-    memcpy(F->chunks, P->chunks, P->nchunks * sizeof *F->chunks);
+    if (P->nchunks)
+        memcpy(F->chunks, P->chunks, P->nchunks * sizeof *F->chunks);
     for (uint32_t i = 0; i < P->ndecisions; i++)
         if (!called[P->decisions[i].chunk])
             lazy_chunk(P, F, P->decisions[i].chunk, P->nconsts);
@@ -334,18 +338,29 @@ regel_status regel_program_save(const regel_program *p, const char *path, const 
     return st;
 }
 
-static regel_status load_image(const char *name, const void *data, size_t len, const unsigned char *public_key,
+static regel_status load_image(const char *name, const void *data, size_t len, const regel_load_options *o,
                                regel_diagnostic_fn on_diag, void *ctx, regel_program **out)
 {
     Program *prog;
     ImageInfo info;
     const char *error;
-    ImageStatus st = image_load(data, len, public_key, &prog, &info, &error);
+    ImageStatus st = image_load(data, len, o ? o->public_key : NULL, &prog, &info, &error);
     if (st == IMAGE_NOMEM)
         return REGEL_ERR_NOMEM;
     if (st != IMAGE_OK) {
         file_problem(on_diag, ctx, name, error);
         return st == IMAGE_SIGNATURE ? REGEL_ERR_SIGNATURE : REGEL_ERR_IMAGE;
+    }
+    /* The host functions the program calls, bound by name and signature
+     * (builtins.h: host_bind). */
+    if (o && o->nhosts && !o->hosts) {
+        file_problem(on_diag, ctx, name, "the options give host functions but no table of them");
+        return REGEL_ERR_USAGE;
+    }
+    const char *unbound = host_bind(prog->hosts, prog->nhosts, o ? o->hosts : NULL, o ? o->nhosts : 0);
+    if (unbound) {
+        file_problem(on_diag, ctx, name, unbound);
+        return REGEL_ERR_IMAGE;
     }
     regel_program *p = embed_program(prog, (SourceSet *)prog->files);
     p->loaded = true;
@@ -359,6 +374,31 @@ static regel_status load_image(const char *name, const void *data, size_t len, c
 regel_status regel_program_load_buffer(const char *name, const void *data, size_t len, const unsigned char *public_key,
                                        regel_diagnostic_fn on_diag, void *ctx, regel_program **out)
 {
+    regel_load_options o;
+    regel_load_options_init(&o);
+    o.public_key = public_key;
+    return regel_program_load_buffer_opts(name, data, len, &o, on_diag, ctx, out);
+}
+
+regel_status regel_program_load(const char *path, const unsigned char *public_key, regel_diagnostic_fn on_diag,
+                                void *ctx, regel_program **out)
+{
+    regel_load_options o;
+    regel_load_options_init(&o);
+    o.public_key = public_key;
+    return regel_program_load_opts(path, &o, on_diag, ctx, out);
+}
+
+void regel_load_options_init(regel_load_options *o)
+{
+    if (o)
+        memset(o, 0, sizeof *o);
+}
+
+regel_status regel_program_load_buffer_opts(const char *name, const void *data, size_t len,
+                                            const regel_load_options *o, regel_diagnostic_fn on_diag, void *ctx,
+                                            regel_program **out)
+{
     rg_alloc_init();
     *out = NULL;
     if (!data && len)
@@ -366,13 +406,13 @@ regel_status regel_program_load_buffer(const char *name, const void *data, size_
     RgTry t;
     if (RG_TRY(&t))
         return REGEL_ERR_NOMEM;
-    regel_status st = load_image(name ? name : "<buffer>", data ? data : "", len, public_key, on_diag, ctx, out);
+    regel_status st = load_image(name ? name : "<buffer>", data ? data : "", len, o, on_diag, ctx, out);
     rg_try_end(&t);
     return st;
 }
 
-regel_status regel_program_load(const char *path, const unsigned char *public_key, regel_diagnostic_fn on_diag,
-                                void *ctx, regel_program **out)
+regel_status regel_program_load_opts(const char *path, const regel_load_options *o, regel_diagnostic_fn on_diag,
+                                     void *ctx, regel_program **out)
 {
     rg_alloc_init();
     *out = NULL;
@@ -389,7 +429,7 @@ regel_status regel_program_load(const char *path, const unsigned char *public_ke
         file_problem(on_diag, ctx, NULL, err);
         st = REGEL_ERR_IMAGE;
     } else {
-        st = load_image(path, b.data ? b.data : "", b.len, public_key, on_diag, ctx, out);
+        st = load_image(path, b.data ? b.data : "", b.len, o, on_diag, ctx, out);
     }
     rg_try_end(&t);
     return st;
@@ -604,6 +644,30 @@ int regel_record_slot(const regel_record *r, const char *field)
 const char *regel_record_error(const regel_record *r)
 {
     return r ? r->error : NULL;
+}
+
+regel_status regel_record_read_json(regel_record *r, const char *name, long line, const char *json, size_t len)
+{
+    if (!r || (!json && len))
+        return REGEL_ERR_USAGE;
+    rg_alloc_init();
+    regel_record *volatile q = r;
+    RgTry t;
+    if (RG_TRY(&t))
+        return REGEL_ERR_NOMEM;
+    Value v;
+    const char *err = NULL;
+    RecordStatus st = records_read_json(q->type, name ? name : "record", line, json ? json : "", len, &v, &err);
+    if (st == REC_OK) {
+        q->rec = v.as.rec;
+        q->missing = 0;
+        q->error = NULL;
+    } else {
+        fill_empty(q);
+        q->error = err ? err : "the JSON object could not be read";
+    }
+    rg_try_end(&t);
+    return st == REC_OK ? REGEL_OK : REGEL_ERR_DATA;
 }
 
 /* A copy of rec that later changes of rec (its lists grow in place) do

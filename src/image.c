@@ -425,6 +425,11 @@ static void write_body(Writer *w, const Program *p)
         w_str(w, p->expects[i].text);
         w_u32(w, p->expects[i].test);
     }
+    w_u32(w, p->nhosts);
+    for (uint32_t i = 0; i < p->nhosts; i++) {
+        w_str(w, p->hosts[i].name);
+        w_str(w, p->hosts[i].sig);
+    }
 }
 
 static void engine_version_field(uint8_t out[16])
@@ -897,6 +902,30 @@ static void read_queues(Reader *r, Program *p)
     }
 }
 
+/* The host functions the code calls, unbound (embed.c binds them to the
+ * host's table). */
+static void read_hosts(Reader *r, Program *p)
+{
+    p->nhosts = r_count(r, 8, "host functions");
+    p->hosts = rg_alloc(((size_t)p->nhosts + 1) * sizeof *p->hosts);
+    for (uint32_t i = 0; i < p->nhosts; i++) {
+        HostInfo *h = &p->hosts[i];
+        const char *name = r_str(r, "a host function");
+        const char *sig = r_str(r, "a host function's signature");
+        const char *why = host_name_problem(name);
+        if (!why)
+            why = host_signature(sig, h);
+        if (why)
+            bad(r, "its table of host functions is damaged: %s", why);
+        if (strcmp(h->sig, sig) != 0)
+            bad(r, "its table of host functions is damaged: %s%s is not written as regel writes it", name, sig);
+        for (uint32_t k = 0; k < i; k++)
+            if (strcmp(p->hosts[k].name, name) == 0)
+                bad(r, "its table of host functions is damaged: %s is in it twice", name);
+        h->name = name;
+    }
+}
+
 static void read_body(Reader *r, Program *p)
 {
     SourceSet *files = sources_new();
@@ -949,6 +978,7 @@ static void read_body(Reader *r, Program *p)
         p->expects[i].text = r_str(r, "an expectation");
         p->expects[i].test = r_u32(r);
     }
+    read_hosts(r, p);
     if (r->p != r->end)
         bad(r, "the file has %zu bytes after its contents", left(r));
 }

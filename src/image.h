@@ -63,6 +63,11 @@
  *                u32 counter chunks, u8 subject slot
  *     tests      count; each: name, span, u32 chunk; then count of
  *                expectations, each: span, text, u32 test
+ *     hosts      count; each: name, signature (normalised, as
+ *                builtins.h: host_signature writes it): the host
+ *                functions HOST calls, which the loader's caller binds
+ *                by name and signature to the host's table (format
+ *                version 2 on)
  *
  * The loader checks the magic, versions, fingerprint, length, checksum and
  * (when asked) the signature before it reads the body; reading checks
@@ -81,7 +86,7 @@
 
 #include "program.h"
 
-#define IMAGE_FORMAT_VERSION 1
+#define IMAGE_FORMAT_VERSION 2
 #define IMAGE_HEADER_BYTES 80
 #define IMAGE_SIGNATURE_BYTES 64
 #define IMAGE_CHECKSUM_BYTES 32

@@ -15,6 +15,7 @@
 #include "lsp.h"
 #include "regel.h"
 #include "repl.h"
+#include "serve.h"
 
 static const char usage_text[] =
     "usage: regel <command> [arguments]\n"
@@ -58,6 +59,8 @@ static const char usage_text[] =
     "                              compile to a precompiled program that run, disasm and a\n"
     "                              host load without compiling; --sign signs it\n"
     "  keygen NAME                 make a key pair for signing: NAME.pub and NAME.key\n"
+    "  serve POLICY... --data DIR [--listen 127.0.0.1:8181] [options]\n"
+    "                              the decisions as an HTTP service (regel serve --help)\n"
     "  lsp                         a language server for editors (LSP over standard input/output)\n"
     "  version                     print the version\n"
     "\n"
@@ -500,6 +503,12 @@ static int cmd_run(int argc, char **argv, const char *verb)
 
 /* regel diff OLD... -- NEW... --data DIR [options]: options may come
  * anywhere, so `--` only separates the two versions. */
+static int write_stdout(void *ctx, const char *data, size_t n)
+{
+    (void)ctx;
+    return fwrite(data, 1, n, stdout) == n ? 0 : -1;
+}
+
 static int cmd_diff(int argc, char **argv)
 {
     regel_run_options o;
@@ -570,6 +579,7 @@ static int cmd_diff(int argc, char **argv)
             o.ndecisions = (size_t)ndecisions;
         }
         o.report = print_report;
+        o.write = write_stdout;
         int changed = 0;
         status = regel_diff(old_p, new_p, &o, &changed);
         if (status == REGEL_OK && changed)
@@ -587,12 +597,6 @@ static int cmd_diff(int argc, char **argv)
     free(after);
     free(decisions);
     return status;
-}
-
-static int write_stdout(void *ctx, const char *data, size_t n)
-{
-    (void)ctx;
-    return fwrite(data, 1, n, stdout) == n ? 0 : -1;
 }
 
 /* A percentage written 95 or 87.5, from 0 to 100: digits, then perhaps a
@@ -1091,6 +1095,8 @@ int main(int argc, char **argv)
         return cmd_compile(argc - 1, argv + 1);
     if (strcmp(verb, "keygen") == 0)
         return cmd_keygen(argc - 2, argv + 2);
+    if (strcmp(verb, "serve") == 0)
+        return serve_main(argc - 1, argv + 1);
     if (strcmp(verb, "lsp") == 0)
         return argc == 2 ? lsp_serve(stdin, stdout) : usage_error("%s", "lsp takes no arguments");
     if (strcmp(verb, "version") == 0 || strcmp(verb, "--version") == 0) {

@@ -31,6 +31,9 @@
  *  - The decision instructions (PASSED, FAIL, OUTCOME, EMIT, SET_KEY, SKIP)
  *    only appear in decision and queue chunks; QSTATE and QCOUNT only in a
  *    queue's admission chunk; GIVEN* and EXPECT_FAIL only in test chunks.
+ *  - HOST calls a C function the host gave (Program.hosts: its name and
+ *    signature; builtins.h: host_call), whose result is checked against
+ *    the declared type before it is pushed.
  *  - RECORD pops the type's number of fields (Program.records); DECIDE runs
  *    the decision's code from its body_pc (past the `where` filter of its
  *    source) in a fresh verdict and pushes its result record.
@@ -125,7 +128,8 @@
     OP(GIVEN,       U16,    1, 0, "pop a list of records: in this test, they are source a")         \
     OP(GIVEN_TODAY, NONE,   1, 0, "pop a date: in this test, it is today")                          \
     OP(GIVEN_FOLDER, U16,   0, 0, "in this test, read the exports from the folder in constant a")   \
-    OP(EXPECT_FAIL, U16,    3, 0, "pop the actual and the expected value (the sides of an ==, else none) and a text: expectation a of this test did not hold")
+    OP(EXPECT_FAIL, U16,    3, 0, "pop the actual and the expected value (the sides of an ==, else none) and a text: expectation a of this test did not hold") \
+    OP(HOST,        U16U8,  VAR, 1, "call host function a (Program.hosts) with the top b values as arguments")
 
 typedef enum Opcode {
 #define OP_ENUM(name, operands, pops, pushes, doc) BC_##name,

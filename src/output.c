@@ -82,6 +82,8 @@ void output_table_align(RgBuf *b, size_t *id_width)
 {
     /* The widest id among these lines, and those written before. */
     size_t width = *id_width;
+    if (!b->len)
+        return;
     const char *p = b->data, *end = b->data + b->len;
     while (p < end) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));

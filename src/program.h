@@ -14,6 +14,7 @@
 
 #include "ast.h"
 #include "diag.h"
+#include "regel.h"
 #include "types.h"
 #include "value.h"
 
@@ -123,6 +124,21 @@ typedef struct ExpectInfo {
     uint32_t test;
 } ExpectInfo;
 
+/* A host function the program calls (HOST a): its name and signature as
+ * the host declared them (the signature normalised, "(Text, Int?) ->
+ * Bool"; builtins.h: host_signature), their types, and the host's C
+ * function, bound when the program is compiled or loaded with the host's
+ * table (fn is NULL until then). */
+typedef struct HostInfo {
+    const char *name;
+    const char *sig;
+    const Type **params;
+    uint32_t nparams;
+    const Type *result;
+    regel_host_fn fn;
+    void *ctx;
+} HostInfo;
+
 typedef struct Program {
     const SourceSet *files;
     Value *consts;
@@ -153,6 +169,8 @@ typedef struct Program {
     uint32_t nconst_decls;
     TracePoint *trace_points; /* what each TRACE notes */
     uint32_t ntrace_points;
+    HostInfo *hosts;      /* the host functions HOST calls, in order of first use */
+    uint32_t nhosts;
 } Program;
 
 /* The span of the instruction at pc in chunk c. */

@@ -568,7 +568,8 @@ static RecordStatus read_json_value(RecordReader *r, const Type *t, const Path *
     case T_BOOL:
         if (jt == JSON_TRUE || jt == JSON_FALSE) {
             bool b;
-            json_read_bool(j, &b);
+            if (!json_read_bool(j, &b))
+                return REC_FATAL;
             *out = val_bool(b);
             return REC_OK;
         }
@@ -674,6 +675,31 @@ static RecordStatus read_json_value(RecordReader *r, const Type *t, const Path *
     return json_problem(r, p, rg_sprintf("expected %%s, got %s", got.data), records_expected(r->spec, t));
 }
 
+/* One line of JSON Lines (without its terminator) as a record of type rt. */
+static RecordStatus json_line(RecordReader *r, const RecordType *rt, const char *line, size_t len, Value *out)
+{
+    json_reset(&r->json, line, len);
+    RecordStatus s = read_json_record(r, rt, NULL, out);
+    if (s == REC_FATAL)
+        return json_syntax(r, line); /* a syntax error spoils only this line */
+    if (s == REC_OK && !json_finish(&r->json))
+        return json_syntax(r, line);
+    if (s == REC_INVALID) {
+        /* A type error may hide a syntax error later on the line: the
+         * syntax error is the more basic complaint. */
+        const char *problem = r->error;
+        const char *e;
+        size_t off;
+        if (!json_validate(line, len, JSON_MAX_DEPTH_DEFAULT, &e, &off)) {
+            r->json.error = e;
+            r->json.error_offset = off;
+            return json_syntax(r, line);
+        }
+        r->error = problem;
+    }
+    return s;
+}
+
 static RecordStatus jsonl_next(RecordReader *r, Value *out)
 {
     for (;;) {
@@ -695,27 +721,23 @@ static RecordStatus jsonl_next(RecordReader *r, Value *out)
             i++;
         if (i == len)
             continue; /* blank lines separate nothing and mean nothing */
-        json_reset(&r->json, line, len);
-        RecordStatus s = read_json_record(r, r->spec->type, NULL, out);
-        if (s == REC_FATAL)
-            return json_syntax(r, line); /* a syntax error spoils only this line */
-        if (s == REC_OK && !json_finish(&r->json))
-            return json_syntax(r, line);
-        if (s == REC_INVALID) {
-            /* A type error may hide a syntax error later on the line: the
-             * syntax error is the more basic complaint. */
-            const char *problem = r->error;
-            const char *e;
-            size_t off;
-            if (!json_validate(line, len, JSON_MAX_DEPTH_DEFAULT, &e, &off)) {
-                r->json.error = e;
-                r->json.error_offset = off;
-                return json_syntax(r, line);
-            }
-            r->error = problem;
-        }
-        return s;
+        return json_line(r, r->spec->type, line, len, out);
     }
+}
+
+RecordStatus records_read_json(const RecordType *rt, const char *name, long line, const char *text, size_t len,
+                               Value *out, const char **err)
+{
+    /* The reader's own code on one line held in memory, so that a host's
+     * JSON gets exactly the rules and messages an export's line gets. */
+    RecordReader r = {0};
+    r.path = name;
+    r.line = line;
+    buf_init(&r.msg);
+    json_init(&r.json, "", 0, JSON_MAX_DEPTH_DEFAULT);
+    RecordStatus s = json_line(&r, rt, text, len, out);
+    *err = s == REC_OK ? NULL : r.error;
+    return s;
 }
 
 /* ---------------------------------------------------------------- open/close */

@@ -38,6 +38,12 @@ const char *records_error(const RecordReader *r);
 long records_line(const RecordReader *r);
 void records_close(RecordReader *r);
 
+/* One JSON object (text, len bytes) as a record of type rt, read as a line
+ * of a JSON Lines export is: REC_OK with *out, or REC_INVALID with *err
+ * ("name:line: field ...", "name:line:column: invalid JSON: ..."). */
+RecordStatus records_read_json(const RecordType *rt, const char *name, long line, const char *text, size_t len,
+                               Value *out, const char **err);
+
 /* The type name used in messages ("Int", "Date", "one of ja, nej"). */
 const char *records_expected(const SourceSpec *spec, const Type *t);
 

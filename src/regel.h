@@ -203,7 +203,8 @@ typedef struct regel_run_options {
     regel_format format;
     regel_on_invalid on_invalid;
     regel_limits limits;
-    /* Receives the output; returns 0 on success. NULL writes to stdout. */
+    /* Receives the output; returns 0 on success. Required: the library
+     * writes nowhere by itself (without it, REGEL_ERR_USAGE). */
     int (*write)(void *ctx, const char *data, size_t n);
     void *write_ctx;
     /* Receives one line per problem found while running (an invalid
@@ -255,7 +256,7 @@ typedef struct regel_test_options {
     const char *today;     /* "YYYY-MM-DD" unless a test gives today; NULL: the machine's date */
     int every_rule;        /* list every rule's coverage, not only the rules seen one way */
     regel_limits limits;
-    int (*write)(void *ctx, const char *data, size_t n); /* the report; NULL writes to stdout */
+    int (*write)(void *ctx, const char *data, size_t n); /* the report; required (else REGEL_ERR_USAGE) */
     void *write_ctx;
     /* Run only the tests whose name contains one of these texts, ignoring
      * case (Unicode case folding: "ÅTER" finds "återbud"); NULL: all. */
@@ -403,6 +404,16 @@ REGEL_API regel_status regel_record_append_enum(regel_record *r, int slot, const
 REGEL_API regel_status regel_record_append_record(regel_record *r, int slot, const regel_record *value);
 /* Why the last setter that failed on r failed; NULL if none did. */
 REGEL_API const char *regel_record_error(const regel_record *r);
+/* Sets every field of r from one JSON object (json, len bytes), read as a
+ * line of a JSON Lines export of r's type is read: keys are the fields'
+ * export names, members the type does not name are ignored, a missing key
+ * or null is none for an optional field. On a problem r is as after
+ * regel_record_clear and the result is REGEL_ERR_DATA, with the reason in
+ * regel_record_error as the reader words it, `name` and `line` standing
+ * for the file and line: `request:1: field "Listade invånare": expected
+ * Int, got "6 230"`, or `request:1:14: invalid JSON: ...`. */
+REGEL_API regel_status regel_record_read_json(regel_record *r, const char *name, long line, const char *json,
+                                              size_t len);
 
 /* ------------------------------------------------------------ embedding: data */
 
@@ -500,6 +511,167 @@ REGEL_API regel_status regel_result_json(regel_context *c, const char **line, si
 /* After a failed regel_decide or result call: what went wrong, with the
  * place in the policy ("policy.regel:12:9: ..."). Owned by c. */
 REGEL_API const char *regel_context_error(const regel_context *c);
+
+/* ------------------------------------------------------------ embedding: host functions */
+
+/* Host functions are C functions of the host that policies call like
+ * built-ins: `kurs_pris(.kurskod)`. The host gives a table of them when it
+ * compiles (regel_compile_files_opts, regel_compile_string_opts) and when
+ * it loads a precompiled program (regel_program_load_opts); the checker
+ * then resolves a call by name and checks its arguments against the
+ * declared signature as it does for built-ins, and the compiled program
+ * calls the function through `fn` whenever the call is evaluated.
+ *
+ * A signature is written as built-ins' are, "(Text, Int) -> Bool" or
+ * "(Date) -> Int?": parameters and result are Bool, Int, Decimal, Text or
+ * Date, or one of them optional (T?, which may be none); at most 16
+ * parameters. Anything else (List<Text>, a record type, a misspelled
+ * type), a name that is not an identifier, a name of a built-in, two
+ * entries with one name, or a NULL fn is refused with a diagnostic
+ * (REGEL_ERR_USAGE); a policy declaring something with a host function's
+ * name is a policy error (REGEL_ERR_POLICY). The table itself is not kept:
+ * names and signatures are copied; fn and ctx are kept and must stay valid
+ * as long as the program.
+ *
+ * During a call the function reads its arguments with regel_host_arg_*
+ * and gives its result with one regel_host_return_* (or none), then
+ * returns REGEL_OK. An Int argument for a Decimal parameter arrives as a
+ * Decimal; an Int result for a declared Decimal is widened. A result of
+ * another type than the declared one, none for a result that is not
+ * optional, no result at all, or a status other than REGEL_OK fails the
+ * evaluation with an error such as "host function kurs_pris returned Text
+ * for a declared Int"; regel_host_fail(call, message) fails it with the
+ * host's own message. A failed evaluation is like any other: regel_decide
+ * returns REGEL_ERR_EVAL and regel_context_error gives the message with
+ * the place of the call in the policy; a batch run writes the line as
+ * `fel`. The next evaluation is not affected.
+ *
+ * Threads: fn is called, with ctx, on whatever thread evaluates, and
+ * contexts of several threads may call it at once: a host function used
+ * from contexts on several threads must be thread-safe. It must not use
+ * the context that is evaluating, and it should give the same result for
+ * the same arguments during one decision (regel may remember results of
+ * functions that read the exports, though never of one that calls a host
+ * function).
+ *
+ * A saved program (.rgc) holds the names and signatures of the host
+ * functions it calls, and a load binds them by name to the host's table:
+ * a function missing from the table, or given with another signature, is
+ * REGEL_ERR_IMAGE with "x.rgc: the program needs host function
+ * kurs_pris(Text) -> Int?, which the host did not give". The command line
+ * gives no host functions: `regel check` and `regel run` report a call of
+ * one as an unknown function, and cannot run a .rgc file that needs one.
+ *
+ * Example:
+ *
+ *     static regel_status kurs_pris(void *ctx, regel_host_call *call)
+ *     {
+ *         const char *kod;
+ *         size_t len;
+ *         regel_host_arg_text(call, 0, &kod, &len);
+ *         long long kr;
+ *         if (!prislista_find(ctx, kod, len, &kr))
+ *             return regel_host_return_none(call);       // Int? : no price
+ *         return regel_host_return_int(call, kr);
+ *     }
+ *     regel_host_function hosts[] = {{"kurs_pris", "(Text) -> Int?", kurs_pris, prislista}};
+ *     regel_compile_options o;
+ *     regel_compile_options_init(&o);
+ *     o.hosts = hosts;
+ *     o.nhosts = 1;
+ *     regel_compile_files_opts(files, 1, &o, print_diag, NULL, &p);
+ */
+
+/* One call of a host function; valid only until the function returns. */
+typedef struct regel_host_call regel_host_call;
+
+typedef regel_status (*regel_host_fn)(void *ctx, regel_host_call *call);
+
+typedef struct regel_host_function {
+    const char *name;      /* as policies call it: an identifier */
+    const char *signature; /* "(Text, Int) -> Bool", "(Date) -> Int?" */
+    regel_host_fn fn;
+    void *ctx;             /* passed to fn */
+} regel_host_function;
+
+/* The name of the function called (so one fn can serve several). */
+REGEL_API const char *regel_host_name(const regel_host_call *call);
+/* The number of arguments (as many as the signature's parameters). */
+REGEL_API size_t regel_host_arg_count(const regel_host_call *call);
+/* 1 when argument i is none (only an optional parameter's can be), else 0. */
+REGEL_API int regel_host_arg_is_none(const regel_host_call *call, size_t i);
+/* Argument i as a value of its type. REGEL_ERR_USAGE (and zeros) when
+ * there is no argument i, it is none, or it is of another type. Text is
+ * UTF-8 (NFC), text bytes long and not necessarily NUL-terminated; it and
+ * the pointer stay valid until the function returns. A decimal is
+ * coefficient / 10^scale. */
+REGEL_API regel_status regel_host_arg_bool(const regel_host_call *call, size_t i, int *value);
+REGEL_API regel_status regel_host_arg_int(const regel_host_call *call, size_t i, long long *value);
+REGEL_API regel_status regel_host_arg_decimal(const regel_host_call *call, size_t i, long long *coefficient,
+                                              unsigned *scale);
+REGEL_API regel_status regel_host_arg_text(const regel_host_call *call, size_t i, const char **text, size_t *len);
+REGEL_API regel_status regel_host_arg_date(const regel_host_call *call, size_t i, int *year, int *month, int *day);
+
+/* The result of the call (the last one set counts). Each returns REGEL_OK,
+ * so a function can end with `return regel_host_return_int(call, n);`.
+ * Text is copied (it must be UTF-8, and is normalised to NFC); a decimal
+ * has a scale of at most 18; a date is between the years 1 and 9999. A
+ * value that breaks these returns REGEL_ERR_USAGE and fails the
+ * evaluation with the reason once the function returns. */
+REGEL_API regel_status regel_host_return_none(regel_host_call *call);
+REGEL_API regel_status regel_host_return_bool(regel_host_call *call, int value);
+REGEL_API regel_status regel_host_return_int(regel_host_call *call, long long value);
+REGEL_API regel_status regel_host_return_decimal(regel_host_call *call, long long coefficient, unsigned scale);
+REGEL_API regel_status regel_host_return_text(regel_host_call *call, const char *text, size_t len);
+REGEL_API regel_status regel_host_return_date(regel_host_call *call, int year, int month, int day);
+/* Fails the evaluation with message (copied; NULL: "host function NAME
+ * failed"), whatever the function then sets or returns. Returns
+ * REGEL_ERR_EVAL, so a function can end with `return regel_host_fail(...)`. */
+REGEL_API regel_status regel_host_fail(regel_host_call *call, const char *message);
+
+/* How to compile: regel_compile_options_init sets no flags and no host
+ * functions; fields may be added at the end in later versions, so always
+ * start from init. */
+typedef struct regel_compile_options {
+    unsigned flags;                         /* REGEL_COMPILE_EXPLAIN */
+    const regel_host_function *hosts;       /* the host functions policies may call */
+    size_t nhosts;
+} regel_compile_options;
+
+REGEL_API void regel_compile_options_init(regel_compile_options *o);
+/* regel_compile_files_with and regel_compile_string with options (o may be
+ * NULL: the defaults). A bad host table is REGEL_ERR_USAGE with a
+ * diagnostic per problem ("host function 'kurs_pris': its signature
+ * names List<Text>; ..."). */
+REGEL_API regel_status regel_compile_files_opts(const char *const *paths, size_t npaths,
+                                                const regel_compile_options *o, regel_diagnostic_fn on_diag,
+                                                void *ctx, regel_program **out);
+REGEL_API regel_status regel_compile_string_opts(const char *name, const char *text, size_t len,
+                                                 const regel_compile_options *o, regel_diagnostic_fn on_diag,
+                                                 void *ctx, regel_program **out);
+
+/* How to load a precompiled program: the public key its signature must
+ * match (NULL: none required), and the host functions to bind its calls
+ * to. regel_load_options_init sets neither. */
+typedef struct regel_load_options {
+    const unsigned char *public_key;
+    const regel_host_function *hosts;
+    size_t nhosts;
+} regel_load_options;
+
+REGEL_API void regel_load_options_init(regel_load_options *o);
+/* regel_program_load and regel_program_load_buffer with options (o may be
+ * NULL). Those two load with no host functions. */
+REGEL_API regel_status regel_program_load_opts(const char *path, const regel_load_options *o,
+                                               regel_diagnostic_fn on_diag, void *ctx, regel_program **out);
+REGEL_API regel_status regel_program_load_buffer_opts(const char *name, const void *data, size_t len,
+                                                      const regel_load_options *o, regel_diagnostic_fn on_diag,
+                                                      void *ctx, regel_program **out);
+/* The host functions a program calls, in the order of the table saved
+ * with it: their names and (normalised) signatures. */
+REGEL_API size_t regel_program_host_count(const regel_program *p);
+REGEL_API const char *regel_program_host_name(const regel_program *p, size_t i);
+REGEL_API const char *regel_program_host_signature(const regel_program *p, size_t i);
 
 #ifdef __cplusplus
 }

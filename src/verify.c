@@ -232,7 +232,8 @@ static void effect(const Program *p, const uint8_t *ip, int *pops, int *pushes)
     switch (ip[0]) {
     case BC_LIST: *pops = (int)rd16(ip + 1); break;
     case BC_CALL:
-    case BC_NATIVE: *pops = ip[3]; break;
+    case BC_NATIVE:
+    case BC_HOST: *pops = ip[3]; break;
     case BC_RENDER: *pops = ip[1]; break;
     case BC_RECORD: *pops = (int)p->records[rd16(ip + 1)]->nfields; break;
     default: *pops = 0; break;
@@ -317,6 +318,12 @@ static bool check_operands(Verifier *v, uint32_t ci, uint32_t pc)
         if (native_arity(builtin_table[a16].sig) != ip[3])
             return fail(v, ci, pc, "%s takes %d arguments, not %u", builtin_table[a16].name,
                         native_arity(builtin_table[a16].sig), ip[3]);
+        break;
+    case BC_HOST:
+        RANGE(a16, p->nhosts, "host function");
+        if (p->hosts[a16].nparams != ip[3])
+            return fail(v, ci, pc, "host function %s takes %u arguments, not %u", p->hosts[a16].name,
+                        p->hosts[a16].nparams, ip[3]);
         break;
     case BC_TRACE: RANGE(a16, p->ntrace_points, "trace point"); break;
     case BC_FAIL:

@@ -195,9 +195,11 @@ static uint8_t *find_remembering(const Program *p)
 {
     size_t n = p->nchunks ? p->nchunks : 1;
     /* reads: the chunk reads the exports itself or through a call;
-     * direct: itself; called: some chunk calls it (it is a function). */
+     * direct: itself; called: some chunk calls it (it is a function);
+     * host: it calls a host function itself or through a call, whose
+     * result may change from call to call: never remembered. */
     bool *reads = rg_alloc(n * sizeof *reads), *direct = rg_alloc(n * sizeof *direct);
-    bool *called = rg_alloc(n * sizeof *called);
+    bool *called = rg_alloc(n * sizeof *called), *host = rg_alloc(n * sizeof *host);
     for (bool changed = true; changed;) {
         changed = false;
         for (uint32_t c = 0; c < p->nchunks; c++) {
@@ -213,8 +215,12 @@ static uint8_t *find_remembering(const Program *p)
                     if (f < p->nchunks) {
                         called[f] = true;
                         data = reads[f];
+                        if (host[f] && !host[c])
+                            host[c] = changed = true;
                     }
                 }
+                if (op == BC_HOST && !host[c])
+                    host[c] = changed = true;
                 if (data && op != BC_CALL)
                     direct[c] = true;
                 if (data && !reads[c])
@@ -225,7 +231,7 @@ static uint8_t *find_remembering(const Program *p)
     uint8_t *how = rg_alloc_atomic(n * sizeof *how);
     for (uint32_t c = 0; c < p->nchunks; c++) {
         bool fits = called[c] && p->chunks[c].nparams >= 1 && p->chunks[c].nparams <= VM_REMEMBER_MAX_ARGS;
-        how[c] = !fits || !reads[c] ? REMEMBER_NOT : direct[c] ? REMEMBER_ALWAYS : REMEMBER_ABOUT_ONE_THING;
+        how[c] = !fits || !reads[c] || host[c] ? REMEMBER_NOT : direct[c] ? REMEMBER_ALWAYS : REMEMBER_ABOUT_ONE_THING;
     }
     return how;
 }
@@ -1458,6 +1464,21 @@ dispatch:
         Value r;
         if (!builtin_table[f].fn(&ctx, sp - argc, &r))
             FAILWITH(ctx.error ? ctx.error : "a built-in function failed");
+        sp -= argc;
+        PUSH(r);
+        NEXT();
+    }
+    CASE(HOST) {
+        uint32_t f = rd16(ip);
+        uint8_t argc = ip[2];
+        ip += 3;
+        if (f >= P->nhosts)
+            FAILWITH("internal error: unknown host function");
+        NEED(argc);
+        Value r;
+        const char *host_error = host_call(&P->hosts[f], sp - argc, argc, &r);
+        if (host_error)
+            FAILWITH(host_error);
         sp -= argc;
         PUSH(r);
         NEXT();

@@ -815,6 +815,30 @@ Test(api, run_without_program_or_options)
     regel_program_free(p);
 }
 
+/* The library writes nowhere by itself: a run, a comparison or a test run
+ * without a write function is refused, and says why. */
+Test(api, output_needs_a_write_function)
+{
+    write_file("vardcentraler.csv", EXPORT);
+    regel_program *p = compile_ok("st.regel", POLICY);
+    Sink s = {0};
+    regel_run_options o = options(&s);
+    o.write = NULL;
+    cr_expect_eq(regel_run(p, &o, NULL), REGEL_ERR_USAGE);
+    cr_expect(strstr(s.reports, "regel_run needs a write function"), "%s", s.reports);
+    cr_expect_eq(regel_diff(p, p, &o, NULL), REGEL_ERR_USAGE);
+    cr_expect(strstr(s.reports, "regel_diff needs a write function"), "%s", s.reports);
+    regel_test_options t;
+    regel_test_options_init(&t);
+    t.report = on_report;
+    t.report_ctx = &s;
+    const char *paths[] = {"st.regel"};
+    cr_expect_eq(regel_test(paths, 1, NULL, NULL, &t, NULL), REGEL_ERR_USAGE);
+    cr_expect(strstr(s.reports, "regel_test needs a write function"), "%s", s.reports);
+    cr_expect_eq(regel_test(paths, 1, NULL, NULL, NULL, NULL), REGEL_ERR_USAGE);
+    regel_program_free(p);
+}
+
 Test(api, a_program_runs_many_times)
 {
     write_file("vardcentraler.csv", EXPORT);
