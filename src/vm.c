@@ -71,9 +71,8 @@ struct Vm {
     bool explaining;
     /* Results of functions that read the exports, by their arguments. */
     uint8_t *remembers;  /* per chunk: REMEMBER_* */
-    struct Remembered *memo;
-    uint32_t memo_cap, memo_used;
-    uint32_t memo_generation; /* entries of another generation are empty */
+    struct MemoTable *memo;   /* per chunk (NULL until a call needs them) */
+    uint32_t memo_generation; /* entries and tables of another generation are empty */
     Value subject;            /* the record being decided, or none */
 };
 
@@ -92,7 +91,6 @@ VmLimits vm_default_limits(void)
 typedef struct Remembered {
     uint64_t hash;
     uint32_t generation;
-    uint32_t chunk;
     uint8_t argc;
     Value args[VM_REMEMBER_MAX_ARGS];
     Value result;
@@ -114,9 +112,9 @@ static bool by_identity(Value v)
     return false;
 }
 
-static uint64_t remember_hash(uint32_t chunk, const Value *args, uint8_t argc)
+static uint64_t remember_hash(const Value *args, uint8_t argc)
 {
-    uint64_t h = 0x9e3779b97f4a7c15ULL ^ chunk;
+    uint64_t h = 0x9e3779b97f4a7c15ULL;
     for (uint8_t i = 0; i < argc; i++) {
         uint64_t x = by_identity(args[i]) ? (uint64_t)(uintptr_t)args[i].as.list * 0x100000001b3ULL
                                           : value_hash(args[i]);
@@ -137,14 +135,24 @@ static bool same_argument(Value a, Value b)
     return value_equal(a, b);
 }
 
-static Remembered *remembered_slot(Vm *vm, uint64_t hash, uint32_t chunk, const Value *args, uint8_t argc)
+/* One function's remembered results. Each function has its own table, so
+ * one that is asked about many things (a calendar for every pair of dates)
+ * cannot push out the few costly results of another (the occasions that
+ * give a set of delmål). */
+typedef struct MemoTable {
+    Remembered *slots;
+    uint32_t cap, used;
+    uint32_t generation; /* the table is empty when this is not the VM's */
+} MemoTable;
+
+static Remembered *remembered_slot(const Vm *vm, const MemoTable *t, uint64_t hash, const Value *args, uint8_t argc)
 {
-    uint32_t mask = vm->memo_cap - 1;
+    uint32_t mask = t->cap - 1;
     for (uint32_t i = (uint32_t)hash & mask;; i = (i + 1) & mask) {
-        Remembered *e = &vm->memo[i];
+        Remembered *e = &t->slots[i];
         if (e->generation != vm->memo_generation)
             return e;
-        if (e->hash != hash || e->chunk != chunk || e->argc != argc)
+        if (e->hash != hash || e->argc != argc)
             continue;
         bool same = true;
         for (uint8_t k = 0; k < argc && same; k++)
@@ -157,26 +165,34 @@ static Remembered *remembered_slot(Vm *vm, uint64_t hash, uint32_t chunk, const 
 /* Room for one more remembered result: a table twice the size with the
  * old results in it, or, at the largest size, an empty one (bounded
  * memory matters more than the results of long ago). */
-static void make_memo_room(Vm *vm)
+static MemoTable *memo_room(Vm *vm, uint32_t chunk)
 {
-    if (vm->memo && vm->memo_used < vm->memo_cap / 2)
-        return;
-    Remembered *old = vm->memo;
-    uint32_t old_cap = vm->memo_cap;
+    if (!vm->memo)
+        vm->memo = rg_alloc_uncounted(vm->prog->nchunks * sizeof *vm->memo);
+    MemoTable *t = &vm->memo[chunk];
+    if (t->generation != vm->memo_generation) {
+        t->generation = vm->memo_generation;
+        t->used = 0;
+    }
+    if (t->slots && t->used < t->cap / 2)
+        return t;
+    Remembered *old = t->slots;
+    uint32_t old_cap = t->cap;
     bool keep = old && old_cap < VM_REMEMBER_SLOTS;
-    vm->memo_cap = !old ? VM_REMEMBER_FIRST_SLOTS : keep ? old_cap * 2 : old_cap;
-    vm->memo = rg_alloc_uncounted(vm->memo_cap * sizeof *vm->memo);
-    vm->memo_used = 0;
+    t->cap = !old ? VM_REMEMBER_FIRST_SLOTS : keep ? old_cap * 2 : old_cap;
+    t->slots = rg_alloc_uncounted(t->cap * sizeof *t->slots);
+    t->used = 0;
     if (!keep)
-        return;
+        return t;
     for (uint32_t i = 0; i < old_cap; i++)
         if (old[i].generation == vm->memo_generation) {
-            uint32_t mask = vm->memo_cap - 1, j = (uint32_t)old[i].hash & mask;
-            while (vm->memo[j].generation == vm->memo_generation)
+            uint32_t mask = t->cap - 1, j = (uint32_t)old[i].hash & mask;
+            while (t->slots[j].generation == vm->memo_generation)
                 j = (j + 1) & mask;
-            vm->memo[j] = old[i];
-            vm->memo_used++;
+            t->slots[j] = old[i];
+            t->used++;
         }
+    return t;
 }
 
 /* Which functions have their results remembered. A function that reads
@@ -335,11 +351,9 @@ void vm_reset_queues(Vm *vm)
 
 void vm_forget_remembered(Vm *vm)
 {
-    vm->memo_used = 0;
     if (++vm->memo_generation == 0) {
-        /* Zeroed slots would look current: start from a fresh table. */
+        /* Zeroed slots would look current: start from fresh tables. */
         vm->memo = NULL;
-        vm->memo_cap = 0;
         vm->memo_generation = 1;
     }
 }
@@ -1415,9 +1429,9 @@ dispatch:
         Remembered *memo = NULL;
         uint64_t hash = 0;
         if (worth_remembering(vm, vm->remembers[f], sp - argc, argc)) {
-            make_memo_room(vm);
-            hash = remember_hash(f, sp - argc, argc);
-            memo = remembered_slot(vm, hash, f, sp - argc, argc);
+            MemoTable *t = memo_room(vm, f);
+            hash = remember_hash(sp - argc, argc);
+            memo = remembered_slot(vm, t, hash, sp - argc, argc);
             if (memo->generation == vm->memo_generation) {
                 vm->depth--;
                 sp -= argc;
@@ -1433,15 +1447,14 @@ dispatch:
         if (memo) {
             /* Calls inside it may have filled the table and made a new
              * one: find the place again. */
-            make_memo_room(vm);
-            memo = remembered_slot(vm, hash, f, sp - argc, argc);
+            MemoTable *t = memo_room(vm, f);
+            memo = remembered_slot(vm, t, hash, sp - argc, argc);
             memo->hash = hash;
             memo->generation = vm->memo_generation;
-            memo->chunk = f;
             memo->argc = argc;
             memcpy(memo->args, sp - argc, argc * sizeof(Value));
             memo->result = r;
-            vm->memo_used++;
+            t->used++;
         }
         sp -= argc;
         PUSH(r);

@@ -27,9 +27,9 @@
  * long a chain of helper functions may be. */
 #define VM_DEFAULT_MAX_DEPTH 200
 /* Functions that read the exports have their results remembered, for
- * functions of up to this many arguments, in a table that starts at the
- * first size, doubles when half full, and is emptied when half full at the
- * largest. */
+ * functions of up to this many arguments, each function in a table of its
+ * own that starts at the first size, doubles when half full, and is
+ * emptied when half full at the largest. */
 #define VM_REMEMBER_MAX_ARGS 4
 /* Lists and sets of plain values up to this long are compared by value
  * when looking a result up, longer ones by identity. */

@@ -324,3 +324,25 @@ Test(verify, depths_of_each_instruction)
     cr_expect_eq(d[find(c, BC_SET_KEY)], 1);
     cr_expect_eq(d[1], -1, "inside an instruction");
 }
+
+/* A chunk may use exactly the depth it declares: an instruction that pops
+ * more than it pushes at that depth needs no room above it. The VM's own
+ * stack checks (sanitizer builds) once refused that, so the compiler's
+ * spare slot hid a false alarm that only fuzzed bytecode met. */
+Test(verify, a_chunk_at_exactly_its_declared_depth_runs)
+{
+    Program *p = copy(compile_ok("decision t for x in [1] key \"k\" {\n"
+                                 "    outcome ja | nej\n"
+                                 "    field v = (x + 1) * (x + 2)\n"
+                                 "}\n"));
+    for (uint32_t i = 0; i < p->nchunks; i++)
+        if (p->chunks[i].max_stack > 0)
+            p->chunks[i].max_stack--;
+    const char *why = verify_program(p);
+    cr_assert_null(why, "%s", why);
+    Vm *vm = vm_new(p, NULL, ymd(2026, 2, 28), vm_default_limits());
+    Verdict v;
+    memset(&v, 0, sizeof v);
+    cr_assert(vm_decide(vm, 0, val_int(1), &v), "%s", vm_error(vm));
+    cr_expect_str_eq(to_json(v.fields[0]), "6");
+}
