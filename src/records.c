@@ -638,7 +638,7 @@ static RecordStatus read_json_value(RecordReader *r, const Type *t, const Path *
                 return REC_OK;
             buf_init(&got);
             quote_found(&got, c, m);
-            return json_problem(r, p, rg_sprintf("expected %%s, got %s", got.data), records_expected(r->spec, t));
+            return json_problem(r, p, "%s", rg_sprintf("expected %s, got %s", records_expected(r->spec, t), got.data));
         }
         break;
     case T_RECORD:
@@ -672,7 +672,7 @@ static RecordStatus read_json_value(RecordReader *r, const Type *t, const Path *
     describe_json(j, &got);
     if (j->error)
         return REC_FATAL;
-    return json_problem(r, p, rg_sprintf("expected %%s, got %s", got.data), records_expected(r->spec, t));
+    return json_problem(r, p, "%s", rg_sprintf("expected %s, got %s", records_expected(r->spec, t), got.data));
 }
 
 /* One line of JSON Lines (without its terminator) as a record of type rt. */

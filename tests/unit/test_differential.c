@@ -2,10 +2,16 @@
  * test_differential.c — the same decisions whatever the compiler does with
  * them: every shipped policy, compiled with and without its optimisations
  * (folding, the jump peephole, index selections), decides the sample
- * exports and the worked example byte for byte alike, and two runs of one
- * program write the same bytes.
+ * exports and the worked example byte for byte alike, as does the program
+ * saved as a .rgc file and loaded again; two runs of one program write the
+ * same bytes; and formatting a policy leaves its program as it was.
  */
+#include <glob.h>
+#include <libgen.h>
+
+#include "image.h"
 #include "policy_helpers.h"
+#include "regel.h"
 
 static void setup(void)
 {
@@ -102,4 +108,98 @@ Test(differential, a_program_that_can_explain_decides_alike)
 {
     const char *dir = SOURCE_ROOT "/policies/exports";
     expect_same(run_over(shipped(0), dir), run_over(shipped(COMPILE_EXPLAIN), dir), "explain build");
+}
+
+/* A program saved as a .rgc file and loaded again decides alike. */
+Test(differential, a_saved_and_loaded_program_decides_alike)
+{
+    const Program *p = shipped(0);
+    uint8_t *data;
+    size_t len;
+    const char *why = image_save(p, NULL, &data, &len);
+    cr_assert_null(why, "%s", why);
+    Program *loaded;
+    ImageInfo info;
+    const char *error = NULL;
+    cr_assert_eq(image_load(data, len, NULL, &loaded, &info, &error), IMAGE_OK, "%s", error ? error : "?");
+    const char *dirs[] = {SOURCE_ROOT "/policies/exports", SOURCE_ROOT "/tests/policies/example/exports"};
+    for (size_t i = 0; i < 2; i++)
+        expect_same(run_over(p, dirs[i]), run_over(loaded, dirs[i]), dirs[i]);
+}
+
+static char *read_whole(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    cr_assert_not_null(f, "%s", path);
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *text = malloc((size_t)n + 1);
+    cr_assert_eq(fread(text, 1, (size_t)n, f), (size_t)n);
+    fclose(f);
+    text[n] = '\0';
+    *len = (size_t)n;
+    return text;
+}
+
+static const Program *compile_one(const char *dir, const char *text, size_t len)
+{
+    SourceSet *files = sources_new();
+    DiagList *diags = diags_new(files);
+    Checked *c = check_text(files, "policy.regel", text, len, dir, diags);
+    if (!c || diags->errors)
+        return NULL;
+    return compile_program(c, diags, 0);
+}
+
+/* What differs between two programs in bytecode, constants and
+ * decisions (NULL: nothing): what a program does, without the places in
+ * the text, which formatting moves. */
+static const char *program_difference(const Program *a, const Program *b)
+{
+    if (a->nchunks != b->nchunks || a->nconsts != b->nconsts || a->ndecisions != b->ndecisions ||
+        a->nrules != b->nrules)
+        return rg_sprintf("counts: %u/%u chunks, %u/%u constants, %u/%u decisions, %u/%u rules", a->nchunks,
+                          b->nchunks, a->nconsts, b->nconsts, a->ndecisions, b->ndecisions, a->nrules, b->nrules);
+    for (uint32_t i = 0; i < a->nchunks; i++)
+        if (a->chunks[i].len != b->chunks[i].len || memcmp(a->chunks[i].code, b->chunks[i].code, a->chunks[i].len))
+            return rg_sprintf("the code of chunk %u (%s)", i, a->chunks[i].name ? a->chunks[i].name : "?");
+    /* By their JSON: words and records of two compilations have types of
+     * their own, which value_equal tells apart. */
+    for (uint32_t i = 0; i < a->nconsts; i++)
+        if (a->consts[i].tag != b->consts[i].tag || strcmp(to_json(a->consts[i]), to_json(b->consts[i])) != 0)
+            return rg_sprintf("constant %u: %s / %s", i, render(a->consts[i]), render(b->consts[i]));
+    return NULL;
+}
+
+/* regel fmt changes the layout only: every golden policy that compiles
+ * compiles, once formatted, to the same program. */
+Test(differential, formatting_keeps_the_program)
+{
+    glob_t g;
+    cr_assert_eq(glob(SOURCE_ROOT "/tests/golden/*/policy.regel", 0, NULL, &g), 0);
+    size_t compared = 0, changed_text = 0;
+    for (size_t i = 0; i < g.gl_pathc; i++) {
+        size_t len;
+        char *text = read_whole(g.gl_pathv[i], &len);
+        char *dir = dirname(rg_strdup(g.gl_pathv[i]));
+        const Program *before = compile_one(dir, text, len);
+        if (!before)
+            continue; /* a golden case of a policy with errors */
+        char *formatted;
+        size_t flen;
+        cr_assert_eq(regel_format_text("policy.regel", text, len, NULL, NULL, &formatted, &flen), REGEL_OK, "%s",
+                     g.gl_pathv[i]);
+        changed_text += flen != len || memcmp(formatted, text, len) != 0;
+        const Program *after = compile_one(dir, formatted, flen);
+        cr_assert_not_null(after, "%s no longer compiles once formatted", g.gl_pathv[i]);
+        const char *diff = program_difference(before, after);
+        cr_expect_null(diff, "formatting changed the program of %s: %s", g.gl_pathv[i], diff);
+        compared++;
+        regel_free(formatted);
+        free(text);
+    }
+    globfree(&g);
+    cr_expect_gt(compared, 50, "only %zu golden policies compiled", compared);
+    cr_expect_gt(changed_text, 10, "formatting changed only %zu of them", changed_text);
 }
