@@ -8,6 +8,7 @@
 #   make bench      the benchmark against jq, Lua and LuaJIT
 #   make bench-embed   the embedded hot path (ns per decision) against Lua and LuaJIT
 #   make serve-bench   regel serve under wrk (decisions/s, p50/p99) beside regel run
+#   make serve-soak    regel serve under load for ten minutes, its memory sampled
 #   make install PREFIX=DIR   regel, libregel.a, libregel.so, regel.h and regel.pc
 #   make tsan       the thread test under ThreadSanitizer (build/tsan)
 #   make fuzz       every libFuzzer harness (tests/fuzz/) for FUZZ_SECONDS each (build/fuzz)
@@ -260,13 +261,18 @@ test: all unit golden policy-test check-format bad-test embed-test lsp-test edit
 # regel serve, driven over HTTP by tests/serve/run (every endpoint, reload,
 # limits, SIGTERM drain, SIGKILL during a burst); serve-bench measures it
 # with wrk beside regel run.
-.PHONY: serve-test serve-bench
+.PHONY: serve-test serve-bench serve-soak
 serve-test: $(REGEL)
 	@python3 tests/serve/run $(REGEL)
 
 serve-bench: $(REGEL)
 	@$(MAKE) --no-print-directory deps DEB_EXTRA="$(DEB_SERVE_BENCH)"
 	@tests/serve/load $(REGEL)
+
+# Ten minutes of steady load, memory read every 30 s (SOAK_SECONDS=N).
+serve-soak: $(REGEL)
+	@$(MAKE) --no-print-directory deps DEB_EXTRA="$(DEB_SERVE_BENCH)"
+	@tests/serve/soak $(REGEL)
 
 # ---------------------------------------------------------------- coverage
 # The whole test suite on a build with gcov counters (build/cov), then the
