@@ -187,9 +187,9 @@ $(LIBA): $(LIB_OBJ)
 	$(say) AR $@
 	$(Q)ar rcs $@ $^
 
-$(LIBSO): $(LIB_OBJ) regel.map
+$(LIBSO): $(LIB_OBJ) src/regel.map
 	$(say) LD $@
-	$(Q)$(CC) -shared -Wl,-soname,libregel.so.$(SOVERSION) -Wl,--version-script=regel.map $(LDFLAGS) -o $@ \
+	$(Q)$(CC) -shared -Wl,-soname,libregel.so.$(SOVERSION) -Wl,--version-script=src/regel.map $(LDFLAGS) -o $@ \
 	    $(LIB_OBJ) $(LDLIBS)
 
 $(REGEL): $(BUILD)/obj/main.o $(BUILD)/obj/repl.o $(BUILD)/obj/serve.o $(LIBA)
@@ -312,7 +312,7 @@ install: all
 	@install -m 755 $(LIBSO) $(DESTDIR)$(LIBDIR)/libregel.so.$(VERSION)
 	@ln -sf libregel.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libregel.so.$(SOVERSION)
 	@ln -sf libregel.so.$(SOVERSION) $(DESTDIR)$(LIBDIR)/libregel.so
-	@sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' regel.pc.in \
+	@sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' src/regel.pc.in \
 	    > $(DESTDIR)$(LIBDIR)/pkgconfig/regel.pc
 	@echo "installed regel $(VERSION) in $(DESTDIR)$(PREFIX)"
 
