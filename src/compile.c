@@ -50,8 +50,17 @@ typedef struct Compiler {
     const char *fold_problem; /* why the last fold of arithmetic failed */
     int depth, max_depth;
     int next_slot, max_slot;
-    Base bases[MAX_INCLUDE_DEPTH + 1]; /* the decision's own frame, then one per include */
+    Base bases[MAX_INCLUDE_DEPTH + 1]; /* the decision's own frame, then one per include or inlined call */
     int nbases;
+    int inlining; /* calls being inlined, one inside another */
+    /* parameters of inlined calls whose argument is a local of the caller:
+     * they read the caller's slot instead of a copy */
+    struct {
+        const Symbol *sym;
+        int slot;
+    } aliases[64];
+    int naliases;
+    bool *fn_reads; /* by function number: it reads an export, queue or host function (see reads_outside) */
     uint32_t label_at;  /* no peephole across a jump target at this position */
     uint32_t last_op;   /* position of the last opcode emitted */
     /* the decision being compiled */
@@ -250,6 +259,9 @@ static int temp(Compiler *C, int n)
 
 static int slot_of(Compiler *C, const Symbol *s)
 {
+    for (int i = C->naliases; i-- > 0;)
+        if (C->aliases[i].sym == s)
+            return C->aliases[i].slot;
     for (int i = C->nbases; i-- > 0;)
         if (C->bases[i].owner == s->owner)
             return C->bases[i].base + s->slot;
@@ -710,7 +722,9 @@ static void emit_filter(Compiler *C, const Node *lam, const Node **conj, size_t 
 {
     int it = temp(C, 2), acc = temp(C, 1);
     op_u8(C, BC_ITER_INIT, it);
-    op_u16(C, BC_LIST, 0);
+    /* Room for every element at once: growing the list step by step
+     * costs more than the room that a filter leaves unused. */
+    op_u8(C, BC_LIST_LIKE, it);
     adjust(C, 0, 1);
     op_u8(C, BC_STORE, acc);
     uint32_t loop = here(C);
@@ -828,7 +842,7 @@ static void emit_special(Compiler *C, const Node *n)
         break;
     case SPECIAL_MAP:
     case SPECIAL_SORT_BY:
-        op_u16(C, BC_LIST, 0);
+        op_u8(C, BC_LIST_LIKE, it);
         adjust(C, 0, 1);
         break;
     default:
@@ -1075,6 +1089,125 @@ static void emit_construct(Compiler *C, const Node *n)
     adjust(C, (int)rt->nfields, 1);
 }
 
+/* ---------------------------------------------------------------- inlining */
+
+/* A call of a small function is compiled as the function's body in the
+ * caller's frame: a policy is written as many small named functions (a
+ * clash of two date ranges, a course during PLUS), and a call costs the VM
+ * more than the comparison inside. Functions that read an export, a queue
+ * or a host function, themselves or through the functions they call, stay
+ * calls: the VM remembers their results, and a call is where it does. */
+#define INLINE_MAX_NODES 40
+#define INLINE_MAX_NESTING 4
+/* Slots an inlined body may take from its caller's 255. */
+#define INLINE_SLOT_CEILING 160
+
+static int fn_number(const Node *f)
+{
+    return f->kind == N_TABLE ? f->u.table.index : f->u.fn.index;
+}
+
+/* Whether evaluating n reads what only a call may remember. Functions are
+ * asked about callees first (Checked.fns), so C->fn_reads is known for
+ * every function n calls. */
+static bool reads_outside(const Compiler *C, const Node *n)
+{
+    switch (n->kind) {
+    case N_NAME:
+        if (n->u.name.sym && (n->u.name.sym->kind == SYM_SOURCE || n->u.name.sym->kind == SYM_QUEUE ||
+                              n->u.name.sym->kind == SYM_QSTATE))
+            return true;
+        break;
+    case N_CALL: {
+        const Symbol *sym = n->u.call.sym;
+        if (check_host_of(n) >= 0 || (sym && sym->kind == SYM_DECISION) ||
+            (!sym && n->u.call.special < 0 && n->u.call.builtin < 0))
+            return true;
+        if (sym && (sym->kind == SYM_FN || sym->kind == SYM_TABLE)) {
+            int k = fn_number(sym->decl);
+            if (k < 0 || (size_t)k >= C->checked->nfns || C->fn_reads[k])
+                return true;
+        }
+        break;
+    }
+    case N_QUEUE_STATE:
+        return true;
+    default:
+        break;
+    }
+    Node *kids[64];
+    size_t nk = node_children(n, kids, 64);
+    if (nk > 64)
+        return true;
+    for (size_t i = 0; i < nk; i++)
+        if (reads_outside(C, kids[i]))
+            return true;
+    return false;
+}
+
+/* Nodes in n, counting to budget + 1 at most. */
+static int node_count(const Node *n, int budget)
+{
+    Node *kids[64];
+    size_t nk = node_children(n, kids, 64);
+    if (nk > 64)
+        return budget + 1;
+    int count = 1;
+    for (size_t i = 0; i < nk && count <= budget; i++)
+        count += node_count(kids[i], budget - count);
+    return count;
+}
+
+static bool worth_inlining(Compiler *C, const Node *f)
+{
+    if (C->no_opt || C->explain || f->kind != N_FN || f->u.fn.lets.len)
+        return false;
+    if (C->inlining >= INLINE_MAX_NESTING || C->nbases >= MAX_INCLUDE_DEPTH + 1)
+        return false;
+    if (C->next_slot + f->u.fn.nslots > INLINE_SLOT_CEILING || f->u.fn.index < 0 ||
+        (size_t)f->u.fn.index >= C->checked->nfns || C->fn_reads[f->u.fn.index])
+        return false;
+    return node_count(f->u.fn.body, INLINE_MAX_NODES) <= INLINE_MAX_NODES;
+}
+
+static void emit_inline(Compiler *C, const Node *n, const Node *f)
+{
+    const NodeList *args = &n->u.call.args;
+    const NodeList *params = &f->u.fn.params;
+    int base = temp(C, f->u.fn.nslots);
+    int aliased = C->naliases;
+    /* The arguments are worked out in order, before the body, as for a
+     * call; one that is a local of the caller (lets do not change) is read
+     * where it is. */
+    int *slots = rg_alloc_atomic((args->len + 1) * sizeof *slots);
+    size_t stored = 0;
+    for (size_t i = 0; i < args->len; i++) {
+        const Node *a = args->items[i];
+        const Symbol *param = params->items[i]->u.param.sym;
+        bool local = (a->kind == N_NAME || a->kind == N_IT) && a->u.name.sym &&
+                     a->u.name.sym->kind == SYM_LOCAL &&
+                     !type_needs_widening(params->items[i]->u.param.type_ann->type, a->type) &&
+                     C->naliases < (int)(sizeof C->aliases / sizeof C->aliases[0]);
+        if (local) {
+            C->aliases[C->naliases].sym = param;
+            C->aliases[C->naliases++].slot = slot_of(C, a->u.name.sym);
+            continue;
+        }
+        emit_as(C, a, params->items[i]->u.param.type_ann->type);
+        slots[stored++] = base + param->slot;
+    }
+    while (stored-- > 0)
+        op_u8(C, BC_STORE, slots[stored]);
+    C->bases[C->nbases++] = (Base){f, base};
+    C->inlining++;
+    Span saved = C->cur_span;
+    emit_as(C, f->u.fn.body, f->u.fn.sym ? f->u.fn.sym->type : NULL);
+    C->cur_span = saved;
+    C->inlining--;
+    C->nbases--;
+    C->naliases = aliased;
+}
+
 static void emit_call(Compiler *C, const Node *n)
 {
     if (n->u.call.special >= 0) {
@@ -1116,6 +1249,10 @@ static void emit_call(Compiler *C, const Node *n)
         return;
     }
     const Node *f = n->u.call.sym->decl;
+    if (worth_inlining(C, f)) {
+        emit_inline(C, n, f);
+        return;
+    }
     bool table = f->kind == N_TABLE;
     const NodeList *params = table ? &f->u.table.params : &f->u.fn.params;
     for (size_t i = 0; i < args->len; i++)
@@ -1865,6 +2002,13 @@ Program *compile_program(const Checked *checked, DiagList *diags, unsigned flags
         ri->severity = r->u.rule.severity;
         ri->span = r->span;
         ri->node = r;
+    }
+    C->fn_reads = rg_alloc(checked->nfns + 1);
+    for (size_t i = 0; i < checked->nfns; i++) {
+        const Node *f = checked->fns[i];
+        int k = fn_number(f);
+        if (k >= 0 && (size_t)k < checked->nfns)
+            C->fn_reads[k] = reads_outside(C, f);
     }
     for (size_t i = 0; i < checked->nfns; i++)
         compile_fn(C, checked->fns[i]);

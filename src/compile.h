@@ -14,8 +14,9 @@
 #include "program.h"
 
 /* COMPILE_NO_OPT leaves out the optimisations (folding of operators and
- * calls, the NOT-before-jump peephole, index selections for `where`), so
- * tests can check that they change no decision.
+ * calls, the NOT-before-jump peephole, index selections for `where`,
+ * small functions compiled into their callers), so tests can check that
+ * they change no decision.
  * With COMPILE_COVERAGE, every rule that holds also executes a PASS
  * instruction, so the VM can count rules seen passing (regel test). With
  * COMPILE_EXPLAIN, rules note the values of their conditions' parts and

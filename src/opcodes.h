@@ -93,6 +93,7 @@
     OP(JUMP_NONE,   JUMP,   0, 0, "if the top is none, jump and keep it")                            \
     OP(LIST,        U16,    VAR, 1, "pop a values into a new list (first pushed first)")             \
     OP(ITER_INIT,   U8,     1, 0, "pop a list or set into local a; local a+1 = 0")                   \
+    OP(LIST_LIKE,   U8,     0, 1, "push a new empty list with room for as many values as the list or set in local a has") \
     OP(ITER,        U8JUMP, 0, 1, "push the next element of the iteration in locals a, a+1, or jump when done") \
     OP(APPEND,      U8,     1, 0, "pop a value and append it to the list in local a")                \
     OP(LEN,         NONE,   1, 1, "number of elements of a list or set")                             \

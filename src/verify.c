@@ -271,6 +271,7 @@ static bool check_operands(Verifier *v, uint32_t ci, uint32_t pc)
     case BC_LOAD:
     case BC_STORE:
     case BC_APPEND:
+    case BC_LIST_LIKE:
     case BC_SORT: LOCAL(a8); break;
     case BC_ITER_INIT:
     case BC_ITER: LOCAL(a8 + 1u); break;
@@ -469,7 +470,7 @@ static bool follow(Verifier *v, uint32_t ci, Flow *f, uint32_t pc)
         break;
     default: break;
     }
-    bool made = op == BC_LIST;
+    bool made = op == BC_LIST || op == BC_LIST_LIKE;
     uint32_t next = pc + (uint32_t)opcode_size(opcode_info[op].operands);
     int32_t fall = d - pops + pushes;
     switch (op) {

@@ -461,6 +461,22 @@ static bool sort_pairs(Value *slot, const char **err)
     return true;
 }
 
+/* value_equal, with the kinds of value that policies compare most often
+ * (enum words, dates, text, whole numbers) decided here without a call. */
+static inline bool equal(Value a, Value b)
+{
+    if (a.tag == b.tag) {
+        switch ((ValueTag)a.tag) {
+        case V_INT: return a.as.i == b.as.i;
+        case V_DATE: return a.as.date == b.as.date;
+        case V_ENUM: return a.as.enm == b.as.enm && a.aux == b.aux;
+        case V_TEXT: return a.aux == b.aux && (a.as.s == b.as.s || memcmp(a.as.s, b.as.s, a.aux) == 0);
+        default: break;
+        }
+    }
+    return value_equal(a, b);
+}
+
 static bool in_collection(Value x, Value coll, bool *out)
 {
     if (coll.tag == V_SET) {
@@ -470,7 +486,7 @@ static bool in_collection(Value x, Value coll, bool *out)
     if (coll.tag == V_LIST) {
         const List *l = coll.as.list;
         for (uint32_t i = 0; i < l->len; i++)
-            if (value_equal(l->items[i], x)) {
+            if (equal(l->items[i], x)) {
                 *out = true;
                 return true;
             }
@@ -1210,23 +1226,25 @@ dispatch:
         NEXT();
     }
 /* Integers, the common case, are compared inline. */
-#define COMPARE(name, expr_int, expr_cmp)                                     \
+#define COMPARE(name, op, expr_cmp)                                           \
     CASE(name) {                                                              \
         NEED(2);                                                              \
         Value b = POP();                                                      \
         Value a = TOP;                                                        \
         if (a.tag == V_INT && b.tag == V_INT)                                 \
-            TOP = val_bool(expr_int);                                         \
+            TOP = val_bool(a.as.i op b.as.i);                                 \
+        else if (a.tag == V_DATE && b.tag == V_DATE)                          \
+            TOP = val_bool(a.as.date op b.as.date);                           \
         else                                                                  \
             TOP = val_bool(expr_cmp);                                         \
         NEXT();                                                               \
     }
-    COMPARE(EQ, a.as.i == b.as.i, value_equal(a, b))
-    COMPARE(NE, a.as.i != b.as.i, !value_equal(a, b))
-    COMPARE(LT, a.as.i < b.as.i, value_compare(a, b) < 0)
-    COMPARE(LE, a.as.i <= b.as.i, value_compare(a, b) <= 0)
-    COMPARE(GT, a.as.i > b.as.i, value_compare(a, b) > 0)
-    COMPARE(GE, a.as.i >= b.as.i, value_compare(a, b) >= 0)
+    COMPARE(EQ, ==, equal(a, b))
+    COMPARE(NE, !=, !equal(a, b))
+    COMPARE(LT, <, value_compare(a, b) < 0)
+    COMPARE(LE, <=, value_compare(a, b) <= 0)
+    COMPARE(GT, >, value_compare(a, b) > 0)
+    COMPARE(GE, >=, value_compare(a, b) >= 0)
 #undef COMPARE
     CASE(IN) {
         NEED(2);
@@ -1315,6 +1333,16 @@ dispatch:
         l->len = n;
         sp -= n;
         PUSH(val_list(l));
+        NEXT();
+    }
+    CASE(LIST_LIKE) {
+        uint8_t a = *ip++;
+        CHECK_LOCAL(a);
+        NEED(0);
+        Value l = base[a];
+        if (l.tag != V_LIST && l.tag != V_SET)
+            FAILWITH("internal error: the size of a value that is not a list");
+        PUSH(val_list(list_new(l.as.list->len)));
         NEXT();
     }
     CASE(ITER_INIT) {

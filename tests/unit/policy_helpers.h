@@ -57,6 +57,11 @@ static UNUSED const char *diags_text(const DiagList *d)
     return b.data ? b.data : "(no diagnostics)";
 }
 
+/* Flags for compile_text (compile.h): a test of what the optimisations
+ * would take away (a call, a list being built) sets COMPILE_NO_OPT. Each
+ * test runs in a process of its own. */
+static UNUSED unsigned compile_flags;
+
 /* Checks policy text; compiles it when checking found no error. */
 static UNUSED Compiled compile_text(const char *text)
 {
@@ -65,7 +70,7 @@ static UNUSED Compiled compile_text(const char *text)
     c.files = sources_new();
     c.diags = diags_new(c.files);
     c.checked = check_text(c.files, POLICY_NAME, text, strlen(text), NULL, c.diags);
-    c.prog = c.diags->errors == 0 ? compile_program(c.checked, c.diags, false) : NULL;
+    c.prog = c.diags->errors == 0 ? compile_program(c.checked, c.diags, compile_flags) : NULL;
     return c;
 }
 

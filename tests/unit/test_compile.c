@@ -394,6 +394,7 @@ Test(compile, instructions_keep_the_span_of_their_expression)
 
 Test(compile, functions_come_before_their_callers)
 {
+    compile_flags = COMPILE_NO_OPT; /* b would be compiled into a */
     Program *p = compile_ok("fn a(x: Int) -> Int = b(x) + 1\nfn b(x: Int) -> Int = x * 2\n"
                             "decision t for x in [1] key \"k\" {\n    outcome ja | nej\n    field v = a(x)\n}\n");
     int ia = -1, ib = -1;
@@ -410,6 +411,35 @@ Test(compile, functions_come_before_their_callers)
     cr_expect_eq(count_op(p, (uint32_t)ia, BC_RETURN), 1);
     const char *text = disasm_all(p, NULL);
     cr_expect(strstr(text, "CALL") && strstr(text, "; b"), "%s", text);
+}
+
+/* A small function that reads no export is compiled into its caller; its
+ * argument is worked out once, before the body, as for a call. */
+Test(compile, small_functions_are_compiled_into_their_callers)
+{
+    const char *src = "fn dubbel(x: Int) -> Int = x * 2\n"
+                      "fn mellan(a: Int, lo: Int, hi: Int) -> Bool = a >= lo and a <= dubbel(hi)\n"
+                      "decision t for x in [1, 5, 9] key text(x) {\n    outcome ja | nej\n"
+                      "    must A1 mellan(x + 1, 2, 4) else \"{dubbel(x)} utanför\"\n}\n";
+    Program *p = compile_ok(src);
+    uint32_t d = p->decisions[0].chunk;
+    cr_expect_eq(count_op(p, d, BC_CALL), 0, "%s", disasm_all(p, NULL));
+    /* x + 1 once, though the body reads a twice */
+    cr_expect_eq(count_op(p, d, BC_ADD_INT), 1, "%s", disasm_all(p, NULL));
+    compile_flags = COMPILE_NO_OPT;
+    Program *calls = compile_ok(src);
+    cr_expect_eq(count_op(calls, calls->decisions[0].chunk, BC_CALL), 2);
+}
+
+/* The VM remembers what a function that reads an export gave, at its
+ * call: such a function stays a call, and so does one that calls it. */
+Test(compile, functions_that_read_exports_stay_calls)
+{
+    Program *p = compile_ok(SOURCES "fn antal(v: V) -> Int = count(ps where .arb == v.id)\n"
+                                    "fn har(v: V) -> Bool = antal(v) > 0\n"
+                                    "decision d for v in vs {\n    outcome ja | nej\n"
+                                    "    must A1 har(v) else \"m\"\n}\n");
+    cr_expect_eq(count_op(p, p->decisions[0].chunk, BC_CALL), 1, "%s", disasm_all(p, NULL));
 }
 
 Test(compile, every_chunk_ends_in_halt_or_return)

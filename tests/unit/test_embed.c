@@ -24,7 +24,7 @@
     "const NUMS = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20]\n"         \
     "fn f1(x: Int) -> Int = f2(x) + 1\n"                                                             \
     "fn f2(x: Int) -> Int = f3(x) + 1\n"                                                             \
-    "fn f3(x: Int) -> Int = x + 1\n"                                                                 \
+    "fn f3(x: Int) -> Int = x + count(omraden)\n"                                                    \
     "fn omradets_faktor(vc: Centrum) -> Int = omraden[vc.omrade]?.faktor ?? 1\n"                    \
     "decision bedomning for vc in centrum key vc.id {\n"                                             \
     "    outcome ja | nej\n"                                                                         \

@@ -426,6 +426,8 @@ Test(vm, steps_are_counted)
 
 Test(vm, depth_limit_stops_deep_calls_with_a_span)
 {
+    /* Functions this small are compiled into their callers when optimising. */
+    compile_flags = COMPILE_NO_OPT;
     const char *fns = "fn f3(n: Int) -> Int = n + 1\nfn f2(n: Int) -> Int = f3(n) * 2\nfn f1(n: Int) -> Int = f2(n) + 1";
     Eval ok = eval_with(fns, "f1(x)", limits(0, 0, 3));
     cr_assert(ok.ok, "%s", ok.error);
@@ -434,6 +436,20 @@ Test(vm, depth_limit_stops_deep_calls_with_a_span)
     cr_assert(!e.ok);
     cr_expect(strstr(e.error, "call each other too deeply"), "%s", e.error);
     cr_expect_str_eq(span_text(e.files, e.span), "f3(n)", "the call that went too deep is marked");
+}
+
+/* A function compiled into its caller fails where its own text is, as
+ * the call of it would. */
+Test(vm, an_error_in_an_inlined_function_marks_its_body)
+{
+    const char *fns = "fn kvot(n: Int) -> Decimal = 10 / n\nfn halva(n: Int) -> Decimal = kvot(n - 1) / 2";
+    Eval e = eval_with(fns, "halva(x)", limits(0, 0, 0));
+    cr_assert(!e.ok);
+    cr_expect(strstr(e.error, "division by zero"), "%s", e.error);
+    cr_expect_str_eq(span_text(e.files, e.span), "10 / n");
+    Eval ok = eval_with(fns, "halva(x + 4)", limits(0, 0, 0));
+    cr_assert(ok.ok, "%s", ok.error);
+    cr_expect_str_eq(to_json(ok.value), "\"1.25\"");
 }
 
 Test(vm, memory_limit)
