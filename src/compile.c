@@ -755,6 +755,185 @@ static void emit_filter(Compiler *C, const Node *lam, const Node **conj, size_t 
     }
 }
 
+/* ---------------------------------------------------------------- ranges */
+
+/* A `where` over a source whose condition holds only for records with
+ * .f <= hi and .g >= lo (f and g Date fields, lo and hi free of the
+ * record) reads the records from a range index (index.h) instead of
+ * walking the source: `kalender where .omrade == o and dates_overlap(s,
+ * e, .start, .slut)` looks at the days near [s, e] of o's calendar only.
+ * The bounds are found in comparisons joined by `and`, also inside a
+ * small function the condition calls (dates_overlap's body); the whole
+ * condition is still checked on every record the index gives. */
+#define RANGE_MAX_BOUNDS 8
+#define RANGE_MAX_CALLS 3
+
+typedef struct Bound {
+    int field;
+    const Node *value; /* the caller's expression */
+} Bound;
+
+typedef struct RangeSearch {
+    const Symbol *elem;
+    const Symbol *params[RANGE_MAX_CALLS][8]; /* inside calls: param -> argument */
+    const Node *args[RANGE_MAX_CALLS][8];
+    size_t nparams[RANGE_MAX_CALLS];
+    int calls;
+    Bound upper[RANGE_MAX_BOUNDS], lower[RANGE_MAX_BOUNDS];
+    int nupper, nlower;
+} RangeSearch;
+
+/* A parameter of a call being looked into stands for its argument. */
+static const Node *range_resolve(const RangeSearch *R, const Node *n)
+{
+    for (int c = R->calls; c-- > 0;) {
+        if (n->kind != N_NAME || !n->u.name.sym)
+            return n;
+        const Node *to = NULL;
+        for (size_t i = 0; i < R->nparams[c] && !to; i++)
+            if (R->params[c][i] == n->u.name.sym)
+                to = R->args[c][i];
+        if (!to)
+            return n;
+        n = to;
+    }
+    return n;
+}
+
+static bool is_date(const Node *n)
+{
+    return n->type && n->type->kind == T_DATE;
+}
+
+/* The record's Date field that n reads (.f, x.f), or -1. */
+static int range_field(const RangeSearch *R, const Node *n)
+{
+    if (!is_date(n))
+        return -1;
+    if (n->kind == N_ELEM_FIELD && n->u.field.elem == R->elem)
+        return n->u.field.slot;
+    if (n->kind == N_FIELD && !n->u.field.safe && n->u.field.obj &&
+        (n->u.field.obj->kind == N_NAME || n->u.field.obj->kind == N_IT) && n->u.field.obj->u.name.sym == R->elem)
+        return n->u.field.slot;
+    return -1;
+}
+
+/* A bound worked out once before the selection: a date that a name or a
+ * chain of fields gives, which cannot fail and does not read the record. */
+static bool range_value(const RangeSearch *R, const Node *n)
+{
+    if (!is_date(n) || mentions(n, R->elem))
+        return false;
+    for (;;) {
+        if (n->kind == N_DATE)
+            return true;
+        if (n->kind == N_FIELD && !n->u.field.safe && n->u.field.obj) {
+            n = n->u.field.obj;
+            continue;
+        }
+        if (n->kind != N_NAME || !n->u.name.sym)
+            return false;
+        /* a name the caller sees (a local, a constant, today), not a
+         * parameter of a call looked into */
+        for (int c = 0; c < R->calls; c++)
+            for (size_t i = 0; i < R->nparams[c]; i++)
+                if (R->params[c][i] == n->u.name.sym)
+                    return false;
+        return true;
+    }
+}
+
+static void range_bounds(Compiler *C, RangeSearch *R, const Node *n)
+{
+    if (n->kind == N_BINARY && n->u.op.op == OP_AND) {
+        range_bounds(C, R, n->u.op.a);
+        range_bounds(C, R, n->u.op.b);
+        return;
+    }
+    if (n->kind == N_BINARY && (n->u.op.op == OP_LE || n->u.op.op == OP_LT || n->u.op.op == OP_GE ||
+                                n->u.op.op == OP_GT)) {
+        bool less = n->u.op.op == OP_LE || n->u.op.op == OP_LT;
+        /* x <= y, whichever way it was written */
+        const Node *x = range_resolve(R, less ? n->u.op.a : n->u.op.b);
+        const Node *y = range_resolve(R, less ? n->u.op.b : n->u.op.a);
+        int f;
+        if ((f = range_field(R, x)) >= 0 && range_value(R, y) && R->nupper < RANGE_MAX_BOUNDS)
+            R->upper[R->nupper++] = (Bound){f, y};
+        else if ((f = range_field(R, y)) >= 0 && range_value(R, x) && R->nlower < RANGE_MAX_BOUNDS)
+            R->lower[R->nlower++] = (Bound){f, x};
+        return;
+    }
+    const Symbol *sym = n->kind == N_CALL ? n->u.call.sym : NULL;
+    if (!sym || sym->kind != SYM_FN || n->u.call.special >= 0 || n->u.call.builtin >= 0 || R->calls == RANGE_MAX_CALLS)
+        return;
+    const Node *f = sym->decl;
+    if (f->kind != N_FN || f->u.fn.lets.len || f->u.fn.params.len > 8 || f->u.fn.index < 0 ||
+        (size_t)f->u.fn.index >= C->checked->nfns || C->fn_reads[f->u.fn.index] ||
+        n->u.call.args.len != f->u.fn.params.len)
+        return;
+    int c = R->calls;
+    R->nparams[c] = f->u.fn.params.len;
+    for (size_t i = 0; i < R->nparams[c]; i++) {
+        R->params[c][i] = f->u.fn.params.items[i]->u.param.sym;
+        R->args[c][i] = range_resolve(R, n->u.call.args.items[i]);
+    }
+    R->calls++;
+    range_bounds(C, R, f->u.fn.body);
+    R->calls--;
+}
+
+/* The number of source src's range index on (key, start, end), made when
+ * it is new; -1 when there would be too many. */
+static int range_use(Compiler *C, int src, int key, int start, int end)
+{
+    SourceUse *u = &C->prog->uses[src];
+    uint32_t n = u->nrange_fields / 3;
+    for (uint32_t i = 0; i < n; i++) {
+        const int *f = &u->range_fields[3 * i];
+        if (f[0] == key && f[1] == start && f[2] == end)
+            return (int)i;
+    }
+    if (n == MAX_U8)
+        return -1;
+    int *f = rg_alloc_atomic((u->nrange_fields + 3) * sizeof *f);
+    if (u->nrange_fields)
+        memcpy(f, u->range_fields, u->nrange_fields * sizeof *f);
+    f[u->nrange_fields] = key;
+    f[u->nrange_fields + 1] = start;
+    f[u->nrange_fields + 2] = end;
+    u->range_fields = f;
+    u->nrange_fields += 3;
+    return (int)n;
+}
+
+/* Selects by a range index when the conjuncts bound the records' days;
+ * conj[eq] (eq may be -1) is an equality that also picks the partition. */
+static bool emit_range_select(Compiler *C, const Node *lam, const Node **conj, size_t nconj, int src, int eq,
+                              int eq_field, const Node *key)
+{
+    RangeSearch *R = rg_alloc(sizeof *R);
+    R->elem = lam->u.lambda.sym;
+    for (size_t i = 0; i < nconj; i++)
+        if ((int)i != eq)
+            range_bounds(C, R, conj[i]);
+    if (!R->nupper || !R->nlower)
+        return false;
+    /* The first of each: a condition is usually one clash of two ranges. */
+    int index = range_use(C, src, eq_field, R->upper[0].field, R->lower[0].field);
+    if (index < 0)
+        return false;
+    if (key)
+        emit(C, key);
+    else
+        op(C, BC_NONE);
+    emit(C, R->lower[0].value);
+    emit(C, R->upper[0].value);
+    op_u16(C, BC_SELECT_RANGE, (uint32_t)src);
+    byte(C, index);
+    emit_filter(C, lam, conj, nconj, eq >= 0 ? (size_t)eq : (size_t)-1, false);
+    return true;
+}
+
 static void emit_where(Compiler *C, const Node *n)
 {
     const Node *lam = n->u.where.pred;
@@ -769,6 +948,18 @@ static void emit_where(Compiler *C, const Node *n)
     bool split = nconj < MAX_CONJUNCTS || conj[MAX_CONJUNCTS - 1];
     int src = source_index_of(n->u.where.list);
     if (src >= 0 && split && !C->no_opt) {
+        int eq = -1, eq_field = -1;
+        const Node *eq_key = NULL;
+        for (size_t i = 0; i < nconj && eq < 0; i++) {
+            bool elements;
+            int field = index_conjunct(conj[i], lam->u.lambda.sym, &eq_key, &elements);
+            if (field >= 0 && !elements) {
+                eq = (int)i;
+                eq_field = field;
+            }
+        }
+        if (emit_range_select(C, lam, conj, nconj, src, eq, eq_field, eq >= 0 ? eq_key : NULL))
+            return;
         for (size_t i = 0; i < nconj; i++) {
             const Node *key;
             bool elements;

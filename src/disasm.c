@@ -73,6 +73,17 @@ static void comment(const Program *p, Opcode o, uint32_t a, uint32_t b, RgBuf *o
         if (a < p->nsources && p->sources[a]->type && b < p->sources[a]->type->nfields)
             buf_printf(out, "  ; %s.%s", p->sources[a]->name, p->sources[a]->type->fields[b].name);
         break;
+    case BC_SELECT_RANGE:
+        if (a < p->nsources && p->sources[a]->type && b < p->uses[a].nrange_fields / 3) {
+            const int *f = &p->uses[a].range_fields[3 * b];
+            const FieldDef *fs = p->sources[a]->type->fields;
+            if (f[0] >= 0)
+                buf_printf(out, "  ; %s by %s, %s..%s", p->sources[a]->name, fs[f[0]].name, fs[f[1]].name,
+                           fs[f[2]].name);
+            else
+                buf_printf(out, "  ; %s, %s..%s", p->sources[a]->name, fs[f[1]].name, fs[f[2]].name);
+        }
+        break;
     default:
         break;
     }

@@ -375,6 +375,9 @@ static void write_body(Writer *w, const Program *p)
         w_u32(w, u->nelement);
         for (uint32_t k = 0; k < u->nelement; k++)
             w_i32(w, u->element_fields[k]);
+        w_u32(w, u->nrange_fields);
+        for (uint32_t k = 0; k < u->nrange_fields; k++)
+            w_i32(w, u->range_fields[k]);
     }
     w_u32(w, p->nrecords);
     for (uint32_t i = 0; i < p->nrecords; i++)
@@ -855,6 +858,7 @@ static void read_sources(Reader *r, Program *p)
         p->sources[i] = s;
         p->uses[i].indexed_fields = r_fields(r, &p->uses[i].nindexed);
         p->uses[i].element_fields = r_fields(r, &p->uses[i].nelement);
+        p->uses[i].range_fields = r_fields(r, &p->uses[i].nrange_fields);
     }
 }
 

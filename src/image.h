@@ -51,7 +51,8 @@
  *     sources    count; each: name, u32 record type, u8 format, u8
  *                separator, u8 decimal mark, yes, no, u8 on-invalid, file,
  *                i32 key field, span, count and i32 indexed fields, count
- *                and i32 element-indexed fields
+ *                and i32 element-indexed fields, count and i32 range-index
+ *                fields (three per index)
  *     types      count and u32 record types RECORD builds; u32 reason
  *                type; u32 queue entry type (0xFFFFFFFF: none)
  *     decisions  count; each: name, span, u32 chunk, u32 body pc, u32
@@ -86,7 +87,7 @@
 
 #include "program.h"
 
-#define IMAGE_FORMAT_VERSION 2
+#define IMAGE_FORMAT_VERSION 3
 #define IMAGE_HEADER_BYTES 80
 #define IMAGE_SIGNATURE_BYTES 64
 #define IMAGE_CHECKSUM_BYTES 32

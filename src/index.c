@@ -1,6 +1,7 @@
 /* index.c — open-addressing hash indexes from a field's value to records. */
 #include "index.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "alloc.h"
@@ -133,6 +134,135 @@ const List *vindex_get(const ValueIndex *ix, Value key)
         return &empty_list;
     Bucket *b = find(ix, key, value_hash(key));
     return b->records ? b->records : &empty_list;
+}
+
+/* ---------------------------------------------------------------- ranges */
+
+typedef struct RangeEntry {
+    Date start;
+    uint32_t pos; /* in the source's records */
+} RangeEntry;
+
+typedef struct RangePart {
+    RangeEntry *entries; /* by start, then position */
+    uint32_t n, cap;
+    /* The longest end - start in the part (0 at least): a record that ends
+     * on or after lo starts on or after lo - longest. */
+    int64_t longest;
+    uint32_t *undated; /* records whose start or end is not a date: always candidates */
+    uint32_t nundated, undated_cap;
+} RangePart;
+
+struct RangeIndex {
+    const List *records;
+    ValueIndex *parts; /* key -> [Int: part number] */
+    RangePart *part;
+    uint32_t nparts, parts_cap;
+};
+
+static int entry_cmp(const void *x, const void *y)
+{
+    const RangeEntry *a = x, *b = y;
+    if (a->start != b->start)
+        return a->start < b->start ? -1 : 1;
+    return (a->pos > b->pos) - (a->pos < b->pos);
+}
+
+static int pos_cmp(const void *x, const void *y)
+{
+    uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
+    return (a > b) - (a < b);
+}
+
+static RangePart *range_part(RangeIndex *ix, Value key)
+{
+    const List *hit = vindex_get(ix->parts, key);
+    if (hit->len)
+        return &ix->part[hit->items[0].as.i];
+    if (ix->nparts == ix->parts_cap) {
+        uint32_t cap = ix->parts_cap ? ix->parts_cap * 2 : 8;
+        RangePart *p = rg_alloc(cap * sizeof *p);
+        if (ix->nparts)
+            memcpy(p, ix->part, ix->nparts * sizeof *p);
+        ix->part = p;
+        ix->parts_cap = cap;
+    }
+    Value ignored;
+    vindex_add_unique(ix->parts, key, val_int(ix->nparts), &ignored);
+    return &ix->part[ix->nparts++];
+}
+
+/* A copy of the n items of an atomic array with room for twice as many. */
+static void *grown(const void *items, uint32_t n, uint32_t *cap, size_t size)
+{
+    *cap = *cap ? *cap * 2 : 8;
+    void *b = rg_alloc_atomic(*cap * size);
+    if (n)
+        memcpy(b, items, n * size);
+    return b;
+}
+
+RangeIndex *rindex_build(const List *records, int key_field, int start_field, int end_field)
+{
+    RangeIndex *ix = rg_alloc(sizeof *ix);
+    ix->records = records;
+    ix->parts = vindex_new();
+    for (uint32_t r = 0; r < records->len; r++) {
+        Value rec = records->items[r];
+        if (rec.tag != V_RECORD)
+            continue;
+        const Value *slots = rec.as.rec->slots;
+        RangePart *p = range_part(ix, key_field >= 0 ? slots[key_field] : val_none());
+        Value s = slots[start_field], e = slots[end_field];
+        if (s.tag != V_DATE || e.tag != V_DATE) {
+            if (p->nundated == p->undated_cap)
+                p->undated = grown(p->undated, p->nundated, &p->undated_cap, sizeof *p->undated);
+            p->undated[p->nundated++] = r;
+            continue;
+        }
+        if (p->n == p->cap)
+            p->entries = grown(p->entries, p->n, &p->cap, sizeof *p->entries);
+        p->entries[p->n++] = (RangeEntry){s.as.date, r};
+        if ((int64_t)e.as.date - s.as.date > p->longest)
+            p->longest = (int64_t)e.as.date - s.as.date;
+    }
+    for (uint32_t i = 0; i < ix->nparts; i++)
+        if (ix->part[i].n > 1)
+            qsort(ix->part[i].entries, ix->part[i].n, sizeof(RangeEntry), entry_cmp);
+    return ix;
+}
+
+List *rindex_get(const RangeIndex *ix, Value key, Date lo, Date hi)
+{
+    const List *hit = vindex_get(ix->parts, key);
+    if (!hit->len)
+        return list_new(0);
+    const RangePart *p = &ix->part[hit->items[0].as.i];
+    int64_t from = (int64_t)lo - p->longest;
+    uint32_t a = 0, b = p->n;
+    while (a < b) {
+        uint32_t m = a + (b - a) / 2;
+        if (p->entries[m].start < from)
+            a = m + 1;
+        else
+            b = m;
+    }
+    uint32_t end = a;
+    while (end < p->n && p->entries[end].start <= hi)
+        end++;
+    uint32_t n = end - a + p->nundated;
+    uint32_t *pos = rg_alloc_atomic(((size_t)n + 1) * sizeof *pos);
+    for (uint32_t i = a; i < end; i++)
+        pos[i - a] = p->entries[i].pos;
+    if (p->nundated)
+        memcpy(pos + (end - a), p->undated, p->nundated * sizeof *pos);
+    if (n > 1)
+        qsort(pos, n, sizeof *pos, pos_cmp);
+    List *l = list_new(n);
+    for (uint32_t i = 0; i < n; i++)
+        l->items[i] = ix->records->items[pos[i]];
+    l->len = n;
+    return l;
 }
 
 typedef struct CountSlot {

@@ -32,6 +32,19 @@ ValueIndex *vindex_new(void);
  * false and stores the value that came first in *first. */
 bool vindex_add_unique(ValueIndex *ix, Value key, Value value, Value *first);
 
+/* Index of records by a range of dates, for `where` conditions that ask
+ * whether a record's [start, end] and a given [lo, hi] share a day (the
+ * clash of a course with the calendar): the records are partitioned by
+ * the value of key_field (-1: one partition), and sorted in each by their
+ * start. */
+typedef struct RangeIndex RangeIndex;
+
+RangeIndex *rindex_build(const List *records, int key_field, int start_field, int end_field);
+/* The records of key's partition that may have start <= hi and end >= lo
+ * (all that do, and perhaps others: the caller's condition decides), in
+ * source order. */
+List *rindex_get(const RangeIndex *ix, Value key, Date lo, Date hi);
+
 /* Counts by value, for admitted_with in a queue walk. */
 typedef struct CountMap CountMap;
 
@@ -44,6 +57,7 @@ typedef struct SourceData {
     ValueIndex *by_key;     /* NULL when the source has no key */
     ValueIndex **by_field;  /* by field slot; NULL entries where not needed */
     ValueIndex **by_element;/* by list field slot, on its elements */
+    RangeIndex **by_range;  /* by SourceUse range number */
     bool loaded;
 } SourceData;
 

@@ -103,6 +103,7 @@
     OP(LOOKUP,      U16,    1, 1, "replace a key by the record of source a with that key, or none")  \
     OP(SELECT,      U16U8,  1, 1, "replace a value by the records of source a whose field b equals it") \
     OP(SELECT_IN,   U16U8,  1, 1, "replace a value by the records of source a whose list field b holds it") \
+    OP(SELECT_RANGE, U16U8, 3, 1, "pop a key (or none), lo and hi: the records of source a that range index b finds (end >= lo, start <= hi)") \
     OP(CALL,        U16U8,  VAR, 1, "call function a with the top b values as arguments")           \
     OP(RETURN,      NONE,   1, 0, "return the top value to the caller")                              \
     OP(NATIVE,      U16U8,  VAR, 1, "call native a with the top b values as arguments")             \

@@ -69,12 +69,16 @@ typedef struct DecisionInfo {
 
 /* The fields of a source that policies select on, which get a hash index
  * when the source is loaded: `where .f == x`, and `where x in .f` for a
- * list field f (each record under each of its elements). */
+ * list field f (each record under each of its elements); and the range
+ * indexes for `where` conditions on the days a record spans (index.h):
+ * three fields each, the partition's field (-1: none), start and end. */
 typedef struct SourceUse {
     int *indexed_fields;
     uint32_t nindexed;
     int *element_fields;
     uint32_t nelement;
+    int *range_fields;
+    uint32_t nrange_fields; /* three per range index */
 } SourceUse;
 
 /* A queue (check.c: check_queue): chunks run with an element in the

@@ -230,8 +230,11 @@ static bool same_uses(const Program *a, const Program *b)
         return false;
     for (uint32_t i = 0; i < a->nsources; i++) {
         const SourceUse *x = &a->uses[i], *y = &b->uses[i];
-        if (x->nindexed != y->nindexed || x->nelement != y->nelement)
+        if (x->nindexed != y->nindexed || x->nelement != y->nelement || x->nrange_fields != y->nrange_fields)
             return false;
+        for (uint32_t k = 0; k < x->nrange_fields; k++)
+            if (x->range_fields[k] != y->range_fields[k])
+                return false;
         for (uint32_t k = 0; k < x->nindexed; k++)
             if (x->indexed_fields[k] != y->indexed_fields[k])
                 return false;

@@ -323,7 +323,8 @@ static void sources_read(const Program *p, uint32_t c, bool *need, bool *seen)
             break;
         const uint8_t *a = ch->code + pc + 1;
         uint32_t operand = (uint32_t)a[0] | ((uint32_t)a[1] << 8);
-        if ((o == BC_SOURCE || o == BC_LOOKUP || o == BC_SELECT || o == BC_SELECT_IN) && operand < p->nsources) {
+        if ((o == BC_SOURCE || o == BC_LOOKUP || o == BC_SELECT || o == BC_SELECT_IN || o == BC_SELECT_RANGE) &&
+            operand < p->nsources) {
             need[operand] = true;
         } else if (o == BC_CALL) {
             sources_read(p, operand, need, seen);

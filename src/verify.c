@@ -173,6 +173,13 @@ static bool check_tables(Verifier *v)
         for (uint32_t k = 0; k < u->nelement; k++)
             if (u->element_fields[k] < 0 || (uint32_t)u->element_fields[k] >= nf)
                 return fail(v, UINT32_MAX, -1, "an index of source %s is on no field", s->name);
+        if (u->nrange_fields % 3)
+            return fail(v, UINT32_MAX, -1, "a range index of source %s is malformed", s->name);
+        for (uint32_t k = 0; k < u->nrange_fields; k++) {
+            int f = u->range_fields[k];
+            if (f < (k % 3 == 0 ? -1 : 0) || f >= (int)nf)
+                return fail(v, UINT32_MAX, -1, "a range index of source %s is on no field", s->name);
+        }
     }
     for (uint32_t i = 0; i < p->ndecisions; i++) {
         const DecisionInfo *d = &p->decisions[i];
@@ -305,6 +312,10 @@ static bool check_operands(Verifier *v, uint32_t ci, uint32_t pc)
             return fail(v, ci, pc, "field %u of source %s has no index", ip[3], p->sources[a16]->name);
         break;
     }
+    case BC_SELECT_RANGE:
+        RANGE(a16, p->nsources, "source");
+        RANGE(ip[3], p->uses[a16].nrange_fields / 3, "range index");
+        break;
     case BC_CALL:
         RANGE(a16, p->nchunks, "chunk");
         if (ip[3] != p->chunks[a16].nparams)

@@ -225,6 +225,7 @@ static uint8_t *find_remembering(const Program *p)
                 if (op >= BC__COUNT)
                     break;
                 bool data = op == BC_SOURCE || op == BC_LOOKUP || op == BC_SELECT || op == BC_SELECT_IN ||
+                            op == BC_SELECT_RANGE ||
                             op == BC_QUEUE_GET;
                 if (op == BC_CALL) {
                     uint32_t f = (uint32_t)ch->code[pc + 1] | ((uint32_t)ch->code[pc + 2] << 8);
@@ -301,6 +302,12 @@ void data_build_indexes(const Program *p, uint32_t src, SourceData *sd)
     sd->by_element = use->nelement ? rg_alloc(nfields * sizeof *sd->by_element) : NULL;
     for (uint32_t i = 0; i < use->nelement; i++)
         sd->by_element[use->element_fields[i]] = vindex_build_elements(sd->records, use->element_fields[i]);
+    uint32_t nranges = use->nrange_fields / 3;
+    sd->by_range = nranges ? rg_alloc(nranges * sizeof *sd->by_range) : NULL;
+    for (uint32_t i = 0; i < nranges; i++) {
+        const int *f = &use->range_fields[3 * i];
+        sd->by_range[i] = rindex_build(sd->records, f[0], f[1], f[2]);
+    }
 }
 
 void vm_set_limits(Vm *vm, VmLimits limits)
@@ -1414,12 +1421,13 @@ dispatch:
     CASE(SOURCE)
     CASE(LOOKUP)
     CASE(SELECT)
-    CASE(SELECT_IN) {
+    CASE(SELECT_IN)
+    CASE(SELECT_RANGE) {
         uint8_t opc = *at;
         uint32_t s = rd16(ip);
         ip += 2;
         uint8_t field = 0;
-        if (opc == BC_SELECT || opc == BC_SELECT_IN)
+        if (opc == BC_SELECT || opc == BC_SELECT_IN || opc == BC_SELECT_RANGE)
             field = *ip++;
         if (!vm->data || s >= vm->data->nsources || s >= P->nsources || !vm->data->sources[s].loaded)
             FAILWITH("internal error: the source was not loaded");
@@ -1431,6 +1439,14 @@ dispatch:
             NEED(1);
             const List *hits = vindex_get(sd->by_key, TOP);
             TOP = hits->len ? hits->items[0] : val_none();
+        } else if (opc == BC_SELECT_RANGE) {
+            NEED(3);
+            Value hi = POP(), lo = POP();
+            if (!sd->by_range || field >= P->uses[s].nrange_fields / 3)
+                FAILWITH("internal error: no such range index");
+            if (lo.tag != V_DATE || hi.tag != V_DATE)
+                FAILWITH("internal error: a range of days that is not two dates");
+            TOP = val_list(rindex_get(sd->by_range[field], TOP, lo.as.date, hi.as.date));
         } else {
             NEED(1);
             ValueIndex **ix = opc == BC_SELECT ? sd->by_field : sd->by_element;

@@ -346,3 +346,16 @@ Test(verify, a_chunk_at_exactly_its_declared_depth_runs)
     cr_assert(vm_decide(vm, 0, val_int(1), &v), "%s", vm_error(vm));
     cr_expect_str_eq(to_json(v.fields[0]), "6");
 }
+
+Test(verify, a_range_selection_with_no_such_index)
+{
+    Program *p = copy(compile_ok("record H {\n    id: Text\n    start: Date\n    slut: Date\n}\n"
+                                 "source hs: H from jsonl \"h.jsonl\"\n"
+                                 "decision d for h in hs key h.id {\n    outcome ja | nej\n"
+                                 "    must A1 count(hs where .start <= h.slut and .slut >= h.start) == 1 else \"m\"\n}\n"));
+    Chunk *c = decision_chunk(p);
+    int k = find(c, BC_SELECT_RANGE);
+    cr_assert_geq(k, 0);
+    c->code[k + 3] = 5;
+    refused(p, "range index 5 is out of range");
+}
