@@ -36,6 +36,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <time.h>
@@ -49,32 +50,42 @@
 /* ---------------------------------------------------------------- strings */
 
 /* A growable malloc'd byte string; responses are handed to libmicrohttpd,
- * which frees them with free(). Running out of memory ends the process:
- * there is no sensible answer to send without memory. */
+ * which frees them with free(). When memory runs out the string stops
+ * growing and remembers it (failed): whoever built it answers 503 instead
+ * of sending a truncated text, and the server goes on serving. */
 typedef struct Str {
     char *s;
     size_t len, cap;
+    bool failed;
 } Str;
 
-static void str_room(Str *b, size_t n)
+static bool str_room(Str *b, size_t n)
 {
+    if (b->failed)
+        return false;
     if (b->len + n + 1 <= b->cap)
-        return;
+        return true;
+    if (n > SIZE_MAX / 4 - b->len) {
+        b->failed = true;
+        return false;
+    }
     size_t cap = b->cap ? b->cap : 256;
     while (cap < b->len + n + 1)
         cap *= 2;
     char *s = realloc(b->s, cap);
     if (!s) {
-        fputs("regel serve: out of memory\n", stderr);
-        _exit(7);
+        b->failed = true;
+        return false;
     }
     b->s = s;
     b->cap = cap;
+    return true;
 }
 
 static void str_add(Str *b, const char *s, size_t n)
 {
-    str_room(b, n);
+    if (!str_room(b, n))
+        return;
     memcpy(b->s + b->len, s, n);
     b->len += n;
     b->s[b->len] = '\0';
@@ -92,9 +103,8 @@ static void str_printf(Str *b, const char *fmt, ...)
     va_start(ap, fmt);
     int n = vsnprintf(NULL, 0, fmt, ap);
     va_end(ap);
-    if (n < 0)
+    if (n < 0 || !str_room(b, (size_t)n))
         return;
-    str_room(b, (size_t)n);
     va_start(ap, fmt);
     vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap);
     va_end(ap);
@@ -125,7 +135,8 @@ static void str_json(Str *b, const char *s, size_t n)
         str_adds(b, "null");
         return;
     }
-    str_room(b, n + 2);
+    if (!str_room(b, n + 2))
+        return;
     b->s[b->len++] = '"';
     const unsigned char *p = (const unsigned char *)s, *end = p + n;
     while (p < end) {
@@ -163,16 +174,19 @@ typedef struct Config {
     int npolicies;
     const char *data_dir;
     const char *today;
-    struct sockaddr_in addr;
+    struct sockaddr_storage addr; /* what --listen names: IPv4 or IPv6 */
+    bool ipv6;
     const char *listen;
     unsigned threads;
-    const char *token;
+    /* With a token, only its SHA-256 is kept: requests are compared with
+     * it, and the token itself is not left in the process's memory. */
+    bool auth;
+    unsigned char token_hash[crypto_hash_sha256_BYTES];
+    const char *token_file;
     bool allow_reload;
     const char *public_key_file;
     unsigned char public_key[REGEL_PUBLIC_KEY_BYTES];
     const char *audit_path;
-    char **audit_fields; /* export names of the input fields the audit may show */
-    size_t naudit_fields;
     bool sync_line;          /* fsync after every audit write */
     long sync_interval_ms;   /* else fsync this often (0: leave it to the system) */
     unsigned long long audit_max_bytes;
@@ -180,6 +194,7 @@ typedef struct Config {
     unsigned long long max_buffered; /* request bodies held at once, all connections */
     unsigned max_connections;
     unsigned timeout_s;
+    unsigned request_timeout_s; /* from a request's headers to its answer; 0: none */
     unsigned drain_s;
     regel_limits limits;
 } Config;
@@ -197,9 +212,13 @@ static const double buckets[] = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 
                                  0.025,  0.05,    0.1,    0.25,  0.5,    1,     2.5};
 #define NBUCKETS (sizeof buckets / sizeof buckets[0])
 
-enum { ERR_INPUT, ERR_EVAL, ERR_LIMIT, ERR_AUDIT, ERR_OVERLOAD, ERR_TOO_LARGE, ERR_AUTH, NERRKINDS };
-static const char *const error_names[NERRKINDS] = {"invalid_input", "evaluation", "limit", "audit_write",
-                                                   "overload", "body_too_large", "unauthorized"};
+enum {
+    ERR_INPUT, ERR_EVAL, ERR_LIMIT, ERR_AUDIT, ERR_OVERLOAD, ERR_TOO_LARGE, ERR_AUTH, ERR_TIMEOUT, ERR_MEMORY,
+    NERRKINDS
+};
+static const char *const error_names[NERRKINDS] = {"invalid_input", "evaluation",   "limit",
+                                                   "audit_write",   "overload",     "body_too_large",
+                                                   "unauthorized",  "request_timeout", "out_of_memory"};
 
 /* Decisions by outcome: one counter per (decision, outcome) ever loaded,
  * so counts survive reloads; a version holds pointers to its counters and
@@ -524,6 +543,8 @@ static Version *version_load(Str *err)
     s->next = v->pool;
     v->pool = s;
     build_catalog(v);
+    if (v->catalog.failed)
+        goto nomem;
     return v;
 nomem:
     str_adds(err, "out of memory while loading the policy\n");
@@ -598,13 +619,13 @@ static bool reload(Str *msg, const char *why)
             version_free(old);
         atomic_fetch_add(&M.reloads_ok, 1);
         str_printf(msg, "reloaded (%s): policy version %s", why, v->policy_version);
-        log_line("%s", msg->s);
+        log_line("reloaded (%s): policy version %s", why, v->policy_version);
     } else {
         atomic_fetch_add(&M.reloads_failed, 1);
         while (err.len && err.s[err.len - 1] == '\n')
             err.s[--err.len] = '\0';
         str_printf(msg, "reload (%s) failed; the previous version keeps serving:\n%s", why, err.s ? err.s : "");
-        log_line("%s", msg->s);
+        log_line("reload (%s) failed; the previous version keeps serving:\n%s", why, err.s ? err.s : "");
     }
     free(err.s);
     pthread_mutex_unlock(&reload_lock);
@@ -688,44 +709,135 @@ static void audit_sync(void)
     pthread_mutex_unlock(&audit.lock);
 }
 
-/* The members of the input the audit may show (--audit-fields), as sent;
- * every other field, names above all, stays out of the log. */
-static void audit_fields(Str *b, const char *json, size_t len)
+/* What --audit-fields lets the audit show, as a tree of export names: a
+ * path such as adress.gata is the member gata of the object adress. A
+ * node that ends a path (whole) shows its value as sent, whatever it
+ * holds; any other node shows only the members named below it. */
+typedef struct AuditPath {
+    char *name;
+    bool whole;
+    struct AuditPath *sub;
+    size_t nsub;
+} AuditPath;
+
+static AuditPath audit_paths;
+
+/* Adds one dotted path; false for an empty name (a.b., .a, a..b) or
+ * when memory runs out. */
+static bool audit_path_add(const char *path)
 {
-    str_adds(b, ",\"fields\":{");
-    JsonParser j;
-    json_init(&j, json, len, JSON_MAX_DEPTH_DEFAULT);
+    AuditPath *node = &audit_paths;
+    for (const char *seg = path;;) {
+        const char *dot = strchr(seg, '.');
+        size_t n = dot ? (size_t)(dot - seg) : strlen(seg);
+        if (n == 0)
+            return false;
+        AuditPath *next = NULL;
+        for (size_t i = 0; i < node->nsub && !next; i++)
+            if (strlen(node->sub[i].name) == n && memcmp(node->sub[i].name, seg, n) == 0)
+                next = &node->sub[i];
+        if (!next) {
+            AuditPath *sub = realloc(node->sub, (node->nsub + 1) * sizeof *sub);
+            if (!sub)
+                return false;
+            node->sub = sub;
+            next = &sub[node->nsub];
+            *next = (AuditPath){.name = strndup(seg, n)};
+            if (!next->name)
+                return false;
+            node->nsub++;
+        }
+        node = next;
+        if (!dot) {
+            node->whole = true; /* a.b and a: all of a */
+            return true;
+        }
+        seg = dot + 1;
+    }
+}
+
+static bool audit_mask_array(JsonParser *j, const AuditPath *node, Str *b);
+
+/* The object at j, with only the members node names. */
+static bool audit_mask_object(JsonParser *j, const AuditPath *node, Str *b)
+{
+    if (!json_object_begin(j))
+        return false;
+    str_adds(b, "{");
     bool first = true;
-    if (json_peek(&j) == JSON_OBJECT && json_object_begin(&j)) {
-        const char *key;
-        size_t klen;
-        while (json_object_next(&j, &key, &klen) > 0) {
-            bool wanted = false;
-            for (size_t i = 0; i < cfg.naudit_fields && !wanted; i++)
-                wanted = strlen(cfg.audit_fields[i]) == klen && memcmp(cfg.audit_fields[i], key, klen) == 0;
-            char *k = wanted ? strndup(key, klen) : NULL; /* the key may live in the parser's scratch */
-            const char *from = j.p;
-            if (!json_skip(&j)) {
-                free(k);
-                break;
-            }
-            if (!k)
-                continue;
-            const char *to = j.p;
-            while (from < to && (*from == ' ' || *from == '\t' || *from == ':' || *from == '\r' || *from == '\n'))
-                from++;
-            while (to > from && (to[-1] == ' ' || to[-1] == '\t' || to[-1] == ',' || to[-1] == '\r' || to[-1] == '\n'))
-                to--;
-            if (!first)
-                str_adds(b, ",");
-            first = false;
-            str_jsons(b, k);
-            str_adds(b, ":");
-            str_add(b, from, (size_t)(to - from));
-            free(k);
+    const char *key;
+    size_t klen;
+    int more;
+    while ((more = json_object_next(j, &key, &klen)) > 0) {
+        const AuditPath *sub = NULL;
+        for (size_t i = 0; i < node->nsub && !sub; i++)
+            if (strlen(node->sub[i].name) == klen && memcmp(node->sub[i].name, key, klen) == 0)
+                sub = &node->sub[i];
+        JsonType t = json_peek(j);
+        /* Below a path's end only objects and arrays are looked into: a
+         * number or text there would show a value nobody named. */
+        if (!sub || (!sub->whole && t != JSON_OBJECT && t != JSON_ARRAY)) {
+            if (!json_skip(j))
+                return false;
+            continue;
+        }
+        if (!first)
+            str_adds(b, ",");
+        first = false;
+        str_json(b, key, klen); /* written before the value is read: the key may live in the parser's scratch */
+        str_adds(b, ":");
+        if (sub->whole) {
+            const char *from = j->p;
+            if (!json_skip(j))
+                return false;
+            str_add(b, from, (size_t)(j->p - from));
+        } else if (!(t == JSON_OBJECT ? audit_mask_object(j, sub, b) : audit_mask_array(j, sub, b))) {
+            return false;
         }
     }
     str_adds(b, "}");
+    return more == 0;
+}
+
+/* A path through an array applies to each of its elements, so that
+ * kurser.kurs_id shows every course's id, in order; an element that is
+ * not an object (nor an array) shows as null, keeping the positions. */
+static bool audit_mask_array(JsonParser *j, const AuditPath *node, Str *b)
+{
+    if (!json_array_begin(j))
+        return false;
+    str_adds(b, "[");
+    int more;
+    for (bool first = true; (more = json_array_next(j)) > 0; first = false) {
+        if (!first)
+            str_adds(b, ",");
+        JsonType t = json_peek(j);
+        if (t == JSON_OBJECT || t == JSON_ARRAY) {
+            if (!(t == JSON_OBJECT ? audit_mask_object(j, node, b) : audit_mask_array(j, node, b)))
+                return false;
+        } else {
+            if (!json_skip(j))
+                return false;
+            str_adds(b, "null");
+        }
+    }
+    str_adds(b, "]");
+    return more == 0;
+}
+
+/* The parts of the input the audit may show (--audit-fields), as sent;
+ * every other field, names above all, stays out of the log. Input that is
+ * not an object (the decision refused it anyway) shows as null. */
+static void audit_fields(Str *b, const char *json, size_t len)
+{
+    str_adds(b, ",\"fields\":");
+    size_t mark = b->len;
+    JsonParser j;
+    json_init(&j, json, len, JSON_MAX_DEPTH_DEFAULT);
+    if (json_peek(&j) != JSON_OBJECT || !audit_mask_object(&j, &audit_paths, b)) {
+        b->len = mark;
+        str_adds(b, "null");
+    }
 }
 
 static void audit_line(Str *b, const char *id, const char *decision, const regel_result *r, const char *outcome,
@@ -764,7 +876,7 @@ static void audit_line(Str *b, const char *id, const char *decision, const regel
     str_adds(b, "],\"policy_version\":");
     str_jsons(b, policy_version);
     str_printf(b, ",\"input_sha256\":\"%s\"", hex);
-    if (cfg.naudit_fields)
+    if (audit_paths.nsub)
         audit_fields(b, input, input_len);
     str_adds(b, "}\n");
 }
@@ -773,7 +885,7 @@ static void audit_line(Str *b, const char *id, const char *decision, const regel
 
 typedef struct Request {
     int endpoint;
-    double start;
+    double start; /* when its headers were in: --request-timeout counts from here */
     Str body;
     bool too_large;
     unsigned long long reserved; /* bytes counted in M.buffered */
@@ -784,15 +896,36 @@ static atomic_bool draining;
 static atomic_ullong request_counter;
 static unsigned long long start_epoch;
 
+/* Made at start, so that running out of memory can still be answered:
+ * libmicrohttpd lets one response be queued on many connections. */
+static struct MHD_Response *oom_response;
+
+static enum MHD_Result respond_oom(struct MHD_Connection *c, Request *rq)
+{
+    count_error(ERR_MEMORY);
+    if (rq)
+        count_request(rq->endpoint, 503, now_s() - rq->start);
+    return MHD_queue_response(c, 503, oom_response);
+}
+
+/* Hands body to libmicrohttpd (which frees it). A body that could not be
+ * built whole, or a response that cannot be made, is answered with the
+ * prepared 503; when not even that can be queued, the connection is
+ * dropped: the server itself goes on. */
 static enum MHD_Result respond(struct MHD_Connection *c, Request *rq, int status, Str *body, const char *type)
 {
+    if (body->failed) {
+        free(body->s);
+        body->s = NULL;
+        return respond_oom(c, rq);
+    }
     struct MHD_Response *r =
         MHD_create_response_from_buffer(body->len, body->s ? body->s : (void *)"", body->s ? MHD_RESPMEM_MUST_FREE
                                                                                           : MHD_RESPMEM_PERSISTENT);
     if (!r) {
         free(body->s);
         body->s = NULL;
-        return MHD_NO;
+        return respond_oom(c, rq);
     }
     body->s = NULL; /* libmicrohttpd frees it */
     MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
@@ -807,8 +940,11 @@ static enum MHD_Result respond(struct MHD_Connection *c, Request *rq, int status
     return ret;
 }
 
+/* message is NULL when building it ran out of memory. */
 static enum MHD_Result respond_error(struct MHD_Connection *c, Request *rq, int status, const char *message)
 {
+    if (!message)
+        return respond_oom(c, rq);
     Str b = {0};
     str_adds(&b, "{\"error\":");
     str_jsons(&b, message);
@@ -921,6 +1057,7 @@ static enum MHD_Result handle_decide(struct MHD_Connection *c, Request *rq, cons
         const char *p = rq->body.s ? rq->body.s : "", *end = p + rq->body.len;
         long line = 0;
         char id[64];
+        double deadline = cfg.request_timeout_s ? rq->start + cfg.request_timeout_s : 0;
         while (p < end) {
             const char *nl = memchr(p, '\n', (size_t)(end - p));
             const char *e = nl ? nl : end;
@@ -931,6 +1068,19 @@ static enum MHD_Result handle_decide(struct MHD_Connection *c, Request *rq, cons
             size_t i = 0;
             while (i < n && (p[i] == ' ' || p[i] == '\t'))
                 i++;
+            if (i < n && deadline && now_s() > deadline) {
+                /* The lines decided so far are not answered (nor audited):
+                 * a batch is answered whole or not at all. */
+                lease_put(&l);
+                free(out.s);
+                free(aud.s);
+                count_error(ERR_TIMEOUT);
+                Str b = {0};
+                str_printf(&b, "{\"error\":\"the batch took longer than --request-timeout (%u s) allows: stopped "
+                               "before line %ld, and no line of it is answered; send smaller batches\",\"line\":%ld}\n",
+                           cfg.request_timeout_s, line, line);
+                return respond(c, rq, 503, &b, "application/json");
+            }
             if (i < n) { /* blank lines mean nothing, as in an export */
                 snprintf(id, sizeof id, "%s.%ld", rq->id, line);
                 int s = decide_one(&l, d, id, line, p, n, &out, &aud);
@@ -942,6 +1092,11 @@ static enum MHD_Result handle_decide(struct MHD_Connection *c, Request *rq, cons
         }
     }
     lease_put(&l);
+    if (out.failed || aud.failed) {
+        free(out.s);
+        free(aud.s);
+        return respond_oom(c, rq);
+    }
     if (!audit_write(&aud)) {
         free(out.s);
         free(aud.s);
@@ -1016,16 +1171,19 @@ static void metrics_text(Str *b)
 
 static bool authorized(struct MHD_Connection *c)
 {
-    if (!cfg.token)
+    if (!cfg.auth)
         return true;
     const char *h = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
-    if (!h || strncmp(h, "Bearer ", 7) != 0)
+    if (!h || strncasecmp(h, "Bearer ", 7) != 0) /* the scheme is case-insensitive (RFC 9110) */
         return false;
     h += 7;
-    size_t n = strlen(h), want = strlen(cfg.token);
-    /* Compared in constant time, so that the answer's timing tells nothing
-     * about how much of a guess was right. */
-    return n == want && sodium_memcmp(h, cfg.token, n) == 0;
+    while (*h == ' ')
+        h++;
+    /* The hashes are compared, in constant time: the answer's timing tells
+     * nothing about how much of a guess was right, nor its length. */
+    unsigned char got[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256(got, (const unsigned char *)h, strlen(h));
+    return sodium_memcmp(got, cfg.token_hash, sizeof got) == 0;
 }
 
 static int endpoint_of(const char *url, const char **name, size_t *nlen)
@@ -1109,14 +1267,30 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         return MHD_YES;
     }
     if (*upload_size) {
+        /* A client that trickles its body would otherwise hold its
+         * connection for as long as it likes: --timeout only counts
+         * silence. libmicrohttpd 0.9 cannot answer before the whole body
+         * is in, so the connection is closed without an answer. */
+        if (cfg.request_timeout_s && now_s() - rq->start > cfg.request_timeout_s) {
+            count_error(ERR_TIMEOUT);
+            log_line("request %s: its body took longer than --request-timeout (%u s) to arrive; connection closed",
+                     rq->id, cfg.request_timeout_s);
+            return MHD_NO;
+        }
         size_t limit = rq->endpoint == EP_BATCH ? cfg.max_batch_body : cfg.max_body;
         if (!rq->too_large && rq->body.len + *upload_size > limit) {
             rq->too_large = true;
             free(rq->body.s);
             rq->body = (Str){0};
         }
-        if (!rq->too_large)
+        if (!rq->too_large) {
             str_add(&rq->body, upload, *upload_size);
+            if (rq->body.failed) { /* answered 503 once the body is in */
+                free(rq->body.s);
+                rq->body.s = NULL;
+                rq->body.len = rq->body.cap = 0;
+            }
+        }
         *upload_size = 0;
         return MHD_YES;
     }
@@ -1128,6 +1302,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
             count_error(ERR_TOO_LARGE);
             return respond_error(c, rq, 413, "the request body is too large");
         }
+        if (rq->body.failed)
+            return respond_oom(c, rq);
         return handle_decide(c, rq, name, nlen, rq->endpoint == EP_BATCH);
     case EP_LIST: {
         Str b = {0};
@@ -1202,21 +1378,29 @@ static void on_mhd_error(void *cls, const char *fmt, va_list ap)
 
 static const char serve_usage[] =
     "usage: regel serve POLICY... --data DIR [options]\n"
-    "  --listen ADDR:PORT        where to listen (default 127.0.0.1:8181; port 0: any free port)\n"
+    "  --listen ADDR:PORT        where to listen (default 127.0.0.1:8181): localhost:8181 and :8181 are\n"
+    "                            127.0.0.1; [::1]:8181 IPv6 loopback; [::]:8181 every address, IPv6 and\n"
+    "                            IPv4; an address alone (::1, 127.0.0.1): port 8181; port 0: any free port\n"
     "  --today YYYY-MM-DD        the date rules see as today (default: the machine's date)\n"
     "  --threads N               request threads (default: one per processor)\n"
-    "  --token TOKEN             require Authorization: Bearer TOKEN (all but /health)\n"
+    "  --token-file FILE         require Authorization: Bearer TOKEN (all but /health), TOKEN being the\n"
+    "                            file's first line; a file other users may read or write is refused\n"
+    "                            (REGEL_SERVE_TOKEN in the environment does the same)\n"
+    "  --token TOKEN             as --token-file, but every user of the machine can read it (ps)\n"
     "  --allow-reload            enable POST /v1/reload (SIGHUP always reloads)\n"
     "  --public-key PUBKEY       POLICY is one .rgc file signed with PUBKEY's key\n"
     "  --audit FILE              append one JSON line per decision to FILE\n"
-    "  --audit-fields F,...      input fields the audit may show (default: none)\n"
+    "  --audit-fields F,...      input fields the audit may show; a.b is the member b of the object a,\n"
+    "                            and of each object in a when a is a list (default: none)\n"
     "  --log-sync line|interval[:MS]  fsync the audit per line or every MS ms (default interval:1000)\n"
     "  --audit-max-bytes N       rotate the audit to FILE.1, FILE.2, ... past N bytes\n"
     "  --max-body BYTES          largest single-record body (default 1048576)\n"
     "  --max-batch-body BYTES    largest batch body (default 67108864)\n"
     "  --max-buffered BYTES      request bodies held at once, else 503 (default 268435456)\n"
     "  --max-connections N       connections served at once, else 503 (default 1024)\n"
-    "  --timeout SECONDS         close idle or slow connections (default 30)\n"
+    "  --timeout SECONDS         close connections silent this long (default 30)\n"
+    "  --request-timeout SECONDS  from a request's headers to its answer: a body still arriving then is\n"
+    "                            cut off, a batch still being decided gets 503 (default 10; 0: no limit)\n"
     "  --drain SECONDS           on SIGTERM, wait this long for requests in flight (default 30)\n"
     "  --max-steps N, --max-memory BYTES, --max-depth N   limits per decision\n";
 
@@ -1239,32 +1423,156 @@ static bool parse_ull(const char *s, unsigned long long *out)
     return true;
 }
 
-static bool parse_listen(const char *s, struct sockaddr_in *a)
+/* --listen: ADDRESS:PORT for IPv4 (localhost is 127.0.0.1, and so is an
+ * empty address), [ADDRESS]:PORT for IPv6, or an address alone (IPv6
+ * ones with or without brackets) for port 8181. Other names are refused:
+ * the address a service binds should be read from its command line, not
+ * looked up. */
+static bool parse_listen(const char *s)
 {
-    const char *colon = strrchr(s, ':');
-    if (!colon)
+    const char *host = s, *port = NULL;
+    size_t n;
+    bool v6;
+    if (s[0] == '[') {
+        const char *close = strchr(s, ']');
+        if (!close || (close[1] && close[1] != ':'))
+            return false;
+        host = s + 1;
+        n = (size_t)(close - host);
+        port = close[1] ? close + 2 : NULL;
+        v6 = true;
+    } else {
+        const char *colon = strchr(s, ':');
+        v6 = colon && strchr(colon + 1, ':'); /* two colons or more: an IPv6 address alone */
+        n = colon && !v6 ? (size_t)(colon - s) : strlen(s);
+        port = colon && !v6 ? colon + 1 : NULL;
+    }
+    char h[INET6_ADDRSTRLEN];
+    if (!*s || n >= sizeof h)
         return false;
-    char host[64];
-    size_t n = (size_t)(colon - s);
-    if (n == 0 || n >= sizeof host)
+    memcpy(h, host, n);
+    h[n] = '\0';
+    unsigned long long p = 8181;
+    if (port && (*port < '0' || *port > '9' || !parse_ull(port, &p) || p > 65535))
         return false;
-    memcpy(host, s, n);
-    host[n] = '\0';
-    if (strcmp(host, "localhost") == 0)
-        strcpy(host, "127.0.0.1");
-    unsigned long long port;
-    if (!parse_ull(colon + 1, &port) || port > 65535)
-        return false;
-    memset(a, 0, sizeof *a);
+    memset(&cfg.addr, 0, sizeof cfg.addr);
+    cfg.ipv6 = v6;
+    if (v6) {
+        struct sockaddr_in6 *a = (struct sockaddr_in6 *)&cfg.addr;
+        a->sin6_family = AF_INET6;
+        a->sin6_port = htons((uint16_t)p);
+        return inet_pton(AF_INET6, h, &a->sin6_addr) == 1;
+    }
+    if (n == 0 || strcmp(h, "localhost") == 0)
+        strcpy(h, "127.0.0.1");
+    struct sockaddr_in *a = (struct sockaddr_in *)&cfg.addr;
     a->sin_family = AF_INET;
-    a->sin_port = htons((uint16_t)port);
-    return inet_pton(AF_INET, host, &a->sin_addr) == 1;
+    a->sin_port = htons((uint16_t)p);
+    return inet_pton(AF_INET, h, &a->sin_addr) == 1;
+}
+
+/* A token travels in a header, which cannot carry spaces or control
+ * characters intact: such a token could never be sent. */
+static bool token_ok(const char *t, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)t[i] <= ' ' || t[i] == 0x7f)
+            return false;
+    return n > 0;
+}
+
+/* The first line of --token-file, without its line end, into buf (n
+ * bytes); false after saying why not. */
+static bool read_token_file(const char *path, char *buf, size_t n, size_t *len)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0) {
+        fprintf(stderr, "regel serve: cannot read the token file %s: %s\n", path, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return false;
+    }
+    /* Others who can read the token can use it, and others who can
+     * write it can choose it. The group may read (a file root owns and
+     * the service's group reads), with a warning. */
+    if (st.st_mode & (S_IRWXO | S_IWGRP)) {
+        fprintf(stderr, "regel serve: the token file %s may be read or written by other users (mode %03o): "
+                        "chmod 600 it (or 640 for a group of its own)\n", path, (unsigned)(st.st_mode & 0777));
+        close(fd);
+        return false;
+    }
+    size_t got = 0;
+    while (got < n && !memchr(buf, '\n', got)) {
+        ssize_t r = read(fd, buf + got, n - got);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            fprintf(stderr, "regel serve: cannot read the token file %s: %s\n", path, strerror(errno));
+            close(fd);
+            return false;
+        }
+        if (r == 0)
+            break;
+        got += (size_t)r;
+    }
+    close(fd);
+    const char *nl = memchr(buf, '\n', got);
+    if (!nl && got == n) {
+        fprintf(stderr, "regel serve: the token in %s is longer than %zu bytes\n", path, n - 1);
+        return false;
+    }
+    *len = nl ? (size_t)(nl - buf) : got;
+    if (*len && buf[*len - 1] == '\r')
+        --*len;
+    if (*len == 0) {
+        fprintf(stderr, "regel serve: the token file %s is empty (the token is its first line)\n", path);
+        return false;
+    }
+    if (st.st_mode & S_IRGRP)
+        log_line("warning: the token file %s may be read by its group (mode %03o)", path,
+                 (unsigned)(st.st_mode & 0777));
+    return true;
+}
+
+/* The token from --token-file, --token or REGEL_SERVE_TOKEN (the options
+ * win over the environment), kept as its hash. */
+static int set_token(const char *arg)
+{
+    if (arg && cfg.token_file)
+        return serve_usage_error("%s", "--token and --token-file both give the token: give one");
+    const char *env = getenv("REGEL_SERVE_TOKEN");
+    const char *from = cfg.token_file ? "--token-file" : arg ? "--token" : "REGEL_SERVE_TOKEN";
+    char buf[4097];
+    const char *t = arg ? arg : env;
+    size_t n = t ? strlen(t) : 0;
+    if (cfg.token_file) {
+        if (!read_token_file(cfg.token_file, buf, sizeof buf, &n))
+            return REGEL_ERR_USAGE;
+        t = buf;
+    }
+    if (!t)
+        return 0;
+    if (!token_ok(t, n)) {
+        sodium_memzero(buf, sizeof buf);
+        return serve_usage_error(n ? "the token of %s has a space or control character, which a header "
+                                     "cannot carry"
+                                   : "%s gives an empty token",
+                                 from);
+    }
+    crypto_hash_sha256(cfg.token_hash, (const unsigned char *)t, n);
+    sodium_memzero(buf, sizeof buf);
+    cfg.auth = true;
+    if (arg)
+        log_line("warning: --token shows the token to every user of this machine (ps, /proc); "
+                 "--token-file or REGEL_SERVE_TOKEN keep it out of sight");
+    return 0;
 }
 
 enum {
     O_DATA = 300, O_LISTEN, O_TODAY, O_THREADS, O_TOKEN, O_ALLOW_RELOAD, O_PUBLIC_KEY, O_AUDIT, O_AUDIT_FIELDS,
     O_LOG_SYNC, O_AUDIT_MAX, O_MAX_BODY, O_MAX_BATCH, O_MAX_BUFFERED, O_MAX_CONN, O_TIMEOUT, O_DRAIN, O_STEPS,
-    O_MEMORY, O_DEPTH, O_HELP,
+    O_MEMORY, O_DEPTH, O_HELP, O_TOKEN_FILE, O_REQUEST_TIMEOUT,
 };
 
 static int parse_args(int argc, char **argv)
@@ -1280,7 +1588,8 @@ static int parse_args(int argc, char **argv)
         {"max-connections", required_argument, 0, O_MAX_CONN}, {"timeout", required_argument, 0, O_TIMEOUT},
         {"drain", required_argument, 0, O_DRAIN},         {"max-steps", required_argument, 0, O_STEPS},
         {"max-memory", required_argument, 0, O_MEMORY},   {"max-depth", required_argument, 0, O_DEPTH},
-        {"help", no_argument, 0, O_HELP},                 {0, 0, 0, 0},
+        {"help", no_argument, 0, O_HELP},                 {"token-file", required_argument, 0, O_TOKEN_FILE},
+        {"request-timeout", required_argument, 0, O_REQUEST_TIMEOUT}, {0, 0, 0, 0},
     };
     cfg.listen = "127.0.0.1:8181";
     long nproc = sysconf(_SC_NPROCESSORS_ONLN);
@@ -1291,29 +1600,42 @@ static int parse_args(int argc, char **argv)
     cfg.max_buffered = 256ull << 20;
     cfg.max_connections = 1024;
     cfg.timeout_s = 30;
+    cfg.request_timeout_s = 10;
     cfg.drain_s = 30;
     cfg.limits = regel_default_limits();
     opterr = 0;
     optind = 1;
     int ch;
     unsigned long long v;
-    while ((ch = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+    const char *token = NULL;
+    int rc;
+    int li = 0;
+    while ((ch = getopt_long(argc, argv, ":", opts, &li)) != -1) {
         switch (ch) {
         case O_DATA: cfg.data_dir = optarg; break;
         case O_LISTEN: cfg.listen = optarg; break;
         case O_TODAY: cfg.today = optarg; break;
-        case O_TOKEN: cfg.token = optarg; break;
+        case O_TOKEN: token = optarg; break;
+        case O_TOKEN_FILE: cfg.token_file = optarg; break;
         case O_ALLOW_RELOAD: cfg.allow_reload = true; break;
         case O_PUBLIC_KEY: cfg.public_key_file = optarg; break;
         case O_AUDIT: cfg.audit_path = optarg; break;
-        case O_AUDIT_FIELDS: {
-            char *list = strdup(optarg);
-            for (char *save = NULL, *f = strtok_r(list, ",", &save); f; f = strtok_r(NULL, ",", &save)) {
-                cfg.audit_fields = realloc(cfg.audit_fields, (cfg.naudit_fields + 1) * sizeof *cfg.audit_fields);
-                cfg.audit_fields[cfg.naudit_fields++] = f;
+        case O_AUDIT_FIELDS:
+            for (const char *f = optarg;; f++) {
+                size_t n = strcspn(f, ",");
+                char path[512];
+                if (n && n < sizeof path) {
+                    memcpy(path, f, n);
+                    path[n] = '\0';
+                }
+                if (n == 0 || n >= sizeof path || !audit_path_add(path))
+                    return serve_usage_error("--audit-fields takes names and dotted paths (a,b.c) with "
+                                             "commas between them, not '%s'", optarg);
+                f += n;
+                if (!*f)
+                    break;
             }
             break;
-        }
         case O_LOG_SYNC:
             if (strcmp(optarg, "line") == 0) {
                 cfg.sync_line = true;
@@ -1332,12 +1654,14 @@ static int parse_args(int argc, char **argv)
         case O_MAX_BUFFERED:
         case O_MAX_CONN:
         case O_TIMEOUT:
+        case O_REQUEST_TIMEOUT:
         case O_DRAIN:
         case O_STEPS:
         case O_MEMORY:
         case O_DEPTH:
-            if (!parse_ull(optarg, &v) || (ch == O_THREADS && (v < 1 || v > 256)) || (ch == O_DEPTH && v > 100000))
-                return serve_usage_error("%s needs a whole number in range", argv[optind - 1]);
+            if (!parse_ull(optarg, &v) || (ch == O_THREADS && (v < 1 || v > 256)) || (ch == O_DEPTH && v > 100000) ||
+                ((ch == O_TIMEOUT || ch == O_REQUEST_TIMEOUT || ch == O_DRAIN) && v > 86400))
+                return serve_usage_error("--%s needs a whole number in range", opts[li].name);
             if (ch == O_THREADS) cfg.threads = (unsigned)v;
             else if (ch == O_AUDIT_MAX) cfg.audit_max_bytes = v;
             else if (ch == O_MAX_BODY) cfg.max_body = (size_t)v;
@@ -1345,6 +1669,7 @@ static int parse_args(int argc, char **argv)
             else if (ch == O_MAX_BUFFERED) cfg.max_buffered = v;
             else if (ch == O_MAX_CONN) cfg.max_connections = (unsigned)v;
             else if (ch == O_TIMEOUT) cfg.timeout_s = (unsigned)v;
+            else if (ch == O_REQUEST_TIMEOUT) cfg.request_timeout_s = (unsigned)v;
             else if (ch == O_DRAIN) cfg.drain_s = (unsigned)v;
             else if (ch == O_STEPS) cfg.limits.max_steps = v;
             else if (ch == O_MEMORY) cfg.limits.max_memory = v;
@@ -1361,8 +1686,12 @@ static int parse_args(int argc, char **argv)
         return serve_usage_error("%s", "serve needs a policy file or folder");
     if (!cfg.data_dir)
         return serve_usage_error("%s", "serve needs --data DIR, the folder with the exports");
-    if (!parse_listen(cfg.listen, &cfg.addr))
-        return serve_usage_error("--listen takes IPv4-ADDRESS:PORT, such as 127.0.0.1:8181, not '%s'", cfg.listen);
+    if (!parse_listen(cfg.listen))
+        return serve_usage_error("--listen takes ADDRESS:PORT, such as 127.0.0.1:8181, localhost:8181, :8181, "
+                                 "[::1]:8181 or [::]:8181, or an address alone for port 8181; not '%s'",
+                                 cfg.listen);
+    if ((rc = set_token(token)) != 0)
+        return rc;
     if (cfg.today) {
         regel_context_options o;
         regel_context_options_init(&o);
@@ -1436,6 +1765,17 @@ int serve_main(int argc, char **argv)
     atomic_store(&today_gen, day_number());
 
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ITC | MHD_USE_ERROR_LOG | MHD_USE_TURBO;
+    /* Dual stack: [::] takes IPv4 clients too, as "every address" says;
+     * for one address it makes no difference. */
+    if (cfg.ipv6)
+        flags |= MHD_USE_DUAL_STACK;
+    static const char oom_text[] = "{\"error\":\"out of memory: try again later\"}\n";
+    oom_response = MHD_create_response_from_buffer(sizeof oom_text - 1, (void *)oom_text, MHD_RESPMEM_PERSISTENT);
+    if (!oom_response || MHD_add_response_header(oom_response, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json") != MHD_YES ||
+        MHD_add_response_header(oom_response, MHD_HTTP_HEADER_CONNECTION, "close") != MHD_YES) {
+        fputs("regel serve: out of memory\n", stderr);
+        return 1;
+    }
     struct MHD_Daemon *d = MHD_start_daemon(
         flags, 0, NULL, NULL, on_request, NULL, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_error, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&cfg.addr,
         MHD_OPTION_THREAD_POOL_SIZE, cfg.threads, MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
@@ -1450,10 +1790,14 @@ int serve_main(int argc, char **argv)
         return REGEL_ERR_USAGE;
     }
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
-    char addr[INET_ADDRSTRLEN];
-    inet_ntop(AF_INET, &cfg.addr.sin_addr, addr, sizeof addr);
-    log_line("listening on http://%s:%u (policy version %s, %zu decisions, %u threads)", addr,
-             info ? (unsigned)info->port : 0, v->policy_version, v->ndecisions, cfg.threads);
+    char addr[INET6_ADDRSTRLEN];
+    if (cfg.ipv6)
+        inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&cfg.addr)->sin6_addr, addr, sizeof addr);
+    else
+        inet_ntop(AF_INET, &((struct sockaddr_in *)&cfg.addr)->sin_addr, addr, sizeof addr);
+    log_line("listening on http://%s%s%s:%u (policy version %s, %zu decisions, %u threads)", cfg.ipv6 ? "[" : "",
+             addr, cfg.ipv6 ? "]" : "", info ? (unsigned)info->port : 0, v->policy_version, v->ndecisions,
+             cfg.threads);
 
     long tick_ms = cfg.sync_interval_ms && cfg.audit_path && !cfg.sync_line ? cfg.sync_interval_ms : 1000;
     if (tick_ms > 1000)
@@ -1492,6 +1836,7 @@ int serve_main(int argc, char **argv)
     }
     long left = atomic_load(&M.in_flight);
     MHD_stop_daemon(d);
+    MHD_destroy_response(oom_response);
     if (cfg.audit_path) {
         audit_sync();
         close(audit.fd);
