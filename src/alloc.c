@@ -34,6 +34,7 @@ static void *oom_returns_null(size_t size)
 #endif
 
 #ifndef REGEL_MALLOC_ALLOC
+#define MIN_HEAP_BYTES (8u << 20)
 static pthread_once_t collector_once = PTHREAD_ONCE_INIT;
 /* Set (to a non-NULL value) in each thread that must leave the collector
  * when it exits: its destructor runs then. */
@@ -62,6 +63,12 @@ static void start_collector(void)
     if (worker && GC_get_stack_base(&sb) == GC_SUCCESS)
         GC_set_stackbottom(NULL, &sb);
     GC_INIT();
+    /* A heap of a few MB at least: a service deciding one small record
+     * at a time keeps little alive, and the collector, sized to that,
+     * would collect every few thousand decisions (a tenth of the time of
+     * the embedded hot path). GC_INITIAL_HEAP_SIZE still decides when set. */
+    if (GC_get_heap_size() < MIN_HEAP_BYTES)
+        GC_expand_hp(MIN_HEAP_BYTES - GC_get_heap_size());
     GC_set_oom_fn(oom_returns_null);
     /* The library prints nothing: the collector's warnings ("repeated
      * allocation of very large block") would go to the host's stderr. */

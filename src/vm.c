@@ -924,7 +924,29 @@ static bool run(Vm *vm, const Chunk *c, uint32_t start, Value *base, Value *resu
         base[i] = val_none();
     Value *sp = base + c->nlocals;
     Value *stack_limit = base + c->nlocals + c->max_stack;
-    uint64_t steps = vm->steps_left;
+    /* The step budget is charged in windows of STEP_WINDOW instructions:
+     * an instruction only counts its window down, and the window's end
+     * charges the budget and checks the memory cap. What is left is
+     * steps + window. */
+    uint64_t steps, window;
+#define STEP_WINDOW 1024
+#define LOAD_STEPS()                                                     \
+    do {                                                                 \
+        uint64_t left_ = vm->steps_left;                                 \
+        window = left_ < STEP_WINDOW ? (left_ ? left_ : 1) : STEP_WINDOW; \
+        steps = left_ ? left_ - window : 0;                              \
+    } while (0)
+#define SAVE_STEPS() (vm->steps_left = steps + window)
+#define NEW_WINDOW()                                                     \
+    do {                                                                 \
+        if (steps == 0)                                                  \
+            goto out_of_steps;                                           \
+        if (rg_alloc_bytes() - vm->mem_start > vm->mem_limit)            \
+            goto out_of_memory;                                          \
+        window = steps < STEP_WINDOW ? steps : STEP_WINDOW;              \
+        steps -= window;                                                 \
+    } while (0)
+    LOAD_STEPS();
     const char *err = NULL;
 
 #define TOP (sp[-1])
@@ -970,10 +992,8 @@ static bool run(Vm *vm, const Chunk *c, uint32_t start, Value *base, Value *resu
     };
 #define NEXT()                                                           \
     do {                                                                 \
-        if (__builtin_expect(--steps == 0, 0))                           \
-            goto out_of_steps;                                           \
-        if (__builtin_expect((steps & 1023) == 0, 0) && rg_alloc_bytes() - vm->mem_start > vm->mem_limit) \
-            goto out_of_memory;                                          \
+        if (__builtin_expect(--window == 0, 0))                          \
+            goto new_window;                                             \
         at = ip;                                                         \
         goto *labels[*ip++];                                             \
     } while (0)
@@ -983,10 +1003,8 @@ static bool run(Vm *vm, const Chunk *c, uint32_t start, Value *base, Value *resu
 #define NEXT() goto dispatch
 #define CASE(name) case BC_##name:
 dispatch:
-    if (--steps == 0)
-        goto out_of_steps;
-    if ((steps & 1023) == 0 && rg_alloc_bytes() - vm->mem_start > vm->mem_limit)
-        goto out_of_memory;
+    if (--window == 0)
+        NEW_WINDOW();
     at = ip;
     switch (*ip++) {
     default: goto L_INVALID;
@@ -1468,7 +1486,7 @@ dispatch:
             vm->error_kind = VM_ERROR_LIMIT;
             FAILWITH("the functions call each other too deeply (the depth limit was reached)");
         }
-        vm->steps_left = steps;
+        SAVE_STEPS();
         Value r;
         Remembered *memo = NULL;
         uint64_t hash = 0;
@@ -1484,7 +1502,7 @@ dispatch:
             }
         }
         bool ok = run(vm, &P->chunks[f], 0, sp - argc, &r);
-        steps = vm->steps_left;
+        LOAD_STEPS();
         vm->depth--;
         if (!ok)
             return false;
@@ -1507,7 +1525,7 @@ dispatch:
     CASE(RETURN) {
         NEED(1);
         *result = POP();
-        vm->steps_left = steps;
+        SAVE_STEPS();
         return true;
     }
     CASE(NATIVE) {
@@ -1620,11 +1638,11 @@ dispatch:
         if (!vm->verdict)
             FAILWITH("internal error: skip outside a decision");
         vm->verdict->skipped = true;
-        vm->steps_left = steps;
+        SAVE_STEPS();
         return true;
     }
     CASE(HALT) {
-        vm->steps_left = steps;
+        SAVE_STEPS();
         *result = val_none();
         return true;
     }
@@ -1666,10 +1684,10 @@ dispatch:
             FAILWITH("decisions and functions call each other too deeply (the depth limit was reached)");
         }
         Value subject = POP();
-        vm->steps_left = steps;
+        SAVE_STEPS();
         Value r;
         bool ok = decide_nested(vm, d, subject, sp, &r);
-        steps = vm->steps_left;
+        LOAD_STEPS();
         vm->depth--;
         if (!ok)
             return false;
@@ -1683,9 +1701,9 @@ dispatch:
         ip += 2;
         NEED(1);
         Value e = POP();
-        vm->steps_left = steps;
+        SAVE_STEPS();
         QueueTable *t = queue_table(vm, qi, sp);
-        steps = vm->steps_left;
+        LOAD_STEPS();
         if (!t)
             return false;
         const List *hit = vindex_get(t->index, e);
@@ -1726,12 +1744,12 @@ dispatch:
         QueueWalk *walk = vm->walk;
         if (!walk || k >= walk->q->ncounters)
             FAILWITH("internal error: admitted_with outside a queue's walk");
-        vm->steps_left = steps;
+        SAVE_STEPS();
         Value key;
         vm->walk = NULL;
         bool ok = run_frame(vm, &P->chunks[walk->q->counter_chunks[k]], 0, sp, walk->q->subject_slot, walk->element, &key);
         vm->walk = walk;
-        steps = vm->steps_left;
+        LOAD_STEPS();
         if (!ok)
             return false;
         PUSH(val_int(cmap_get(walk->counts[k], key)));
@@ -1809,8 +1827,14 @@ dispatch:
 L_INVALID:
     err = "internal error: unknown instruction";
     goto fail;
+#if defined(__GNUC__)
+new_window:
+    NEW_WINDOW();
+    at = ip;
+    goto *labels[*ip++];
+#endif
 out_of_steps:
-    vm->steps_left = 0;
+    steps = window = 0;
     vm->error_kind = VM_ERROR_LIMIT;
     err = "the evaluation took more steps than its limit allows";
     goto fail;
@@ -1820,8 +1844,12 @@ out_of_memory:
 fail:
     vm->error = err;
     vm->error_span = chunk_span_at(c, (uint32_t)(at - code));
-    vm->steps_left = steps;
+    SAVE_STEPS();
     return false;
+#undef STEP_WINDOW
+#undef LOAD_STEPS
+#undef SAVE_STEPS
+#undef NEW_WINDOW
 #undef TOP
 #undef POP
 #undef PUSH
