@@ -2,7 +2,7 @@
 #
 #   make            build/regel, build/libregel.a, build/libregel.so
 #   make demo       run the shipped policies on the bundled sample exports
-#   make test       unit, golden, policy, bad-input, embedding, LSP, editor and server tests
+#   make test       unit, golden, policy, bad-input, embedding, LSP, editor, server and out-of-memory tests
 #   make test SANITIZE=1   the same under AddressSanitizer + UBSan
 #   make coverage   the test suite on a --coverage build: line and branch coverage of src/
 #   make bench      the benchmark against jq, Lua and LuaJIT
@@ -209,9 +209,11 @@ $(BUILD)/tests/%.o: tests/unit/%.c | $(GEN)/parser.h $(GEN)/scanner.h
 	$(Q)$(CC) $(CPPFLAGS) -DSOURCE_ROOT='"$(CURDIR)"' -DREGEL_BIN='"$(CURDIR)/$(REGEL)"' $(CFLAGS) $(WARN) \
 	    -Wno-missing-prototypes -c $< -o $@
 
-$(UNIT): $(UNIT_OBJ) $(LIBA)
+# The out-of-memory tests (test_oom.c) drive the REPL in-process, so its
+# object and libedit come along.
+$(UNIT): $(UNIT_OBJ) $(BUILD)/obj/repl.o $(LIBA)
 	$(say) LD $@
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(CRITERION_LIBS) -lutil
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(CRITERION_LIBS) $(EDIT_LIBS) -lutil
 
 # libgc and ASan both watch the stack; the collector's own blocks are not
 # collected in sanitizer builds, so leak reports would be noise.
@@ -240,6 +242,12 @@ fmt: $(REGEL)
 bad-test: $(REGEL)
 	@tests/bad/run $(REGEL)
 
+# regel run with too little memory: one line and exit 7 (tests/oom/run;
+# the failures injected into every entry point are in the unit tests).
+.PHONY: oom-test
+oom-test: $(REGEL)
+	@tests/oom/run $(REGEL) $(if $(filter 1,$(SANITIZE)),asan,gc)
+
 # The language server, driven by a scripted JSON-RPC client.
 .PHONY: lsp-test editor-test
 lsp-test: $(REGEL)
@@ -256,7 +264,7 @@ editor-test: $(REGEL)
 	  echo "editor-test: skipped, the editors are not installed (make deps as root installs them)"; \
 	fi
 
-test: all unit golden policy-test check-format bad-test embed-test lsp-test editor-test serve-test
+test: all unit golden policy-test check-format bad-test embed-test lsp-test editor-test serve-test oom-test
 
 # regel serve, driven over HTTP by tests/serve/run (every endpoint, reload,
 # limits, SIGTERM drain, SIGKILL during a burst); serve-bench measures it

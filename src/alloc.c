@@ -24,6 +24,12 @@ static THREAD_STATE RgTry *try_top;
 static THREAD_STATE uint64_t bytes_handed_out;
 static THREAD_STATE uint64_t alloc_cap = UINT64_MAX;
 static THREAD_STATE bool thread_attached;
+/* Fault injection (alloc.h): allocations counted on this thread, the
+ * count from which they fail (UINT64_MAX: none does), and whether they
+ * go on failing after the first. */
+static THREAD_STATE uint64_t allocs_counted;
+static THREAD_STATE uint64_t fail_from = UINT64_MAX;
+static THREAD_STATE bool fail_keeps;
 
 #ifndef REGEL_MALLOC_ALLOC
 static void *oom_returns_null(size_t size)
@@ -105,6 +111,45 @@ static void *checked(void *p)
     return p;
 }
 
+static __attribute__((noinline, cold)) bool injected_failure(void)
+{
+    if (!fail_keeps)
+        fail_from = UINT64_MAX;
+    return true;
+}
+
+/* Counts an allocation; true when it is to fail as if memory ran out.
+ * Without injection, fail_from is UINT64_MAX and the branch is never
+ * taken. */
+static inline bool fails_now(void)
+{
+    if (__builtin_expect(++allocs_counted >= fail_from, 0))
+        return injected_failure();
+    return false;
+}
+
+void rg_alloc_fail_at(uint64_t n, bool keep_failing)
+{
+    allocs_counted = 0;
+    fail_from = n ? n : UINT64_MAX;
+    fail_keeps = keep_failing;
+}
+
+uint64_t rg_alloc_count(void)
+{
+    return allocs_counted;
+}
+
+void *rg_malloc(size_t size)
+{
+    return fails_now() ? NULL : malloc(size ? size : 1);
+}
+
+void *rg_realloc_plain(void *block, size_t size)
+{
+    return fails_now() ? NULL : realloc(block, size ? size : 1);
+}
+
 /* Counts a request and enforces the thread's allocation cap. */
 static inline void count_bytes(size_t size)
 {
@@ -118,6 +163,8 @@ static inline void count_bytes(size_t size)
 void *rg_alloc(size_t size)
 {
     count_bytes(size);
+    if (fails_now())
+        rg_throw(RG_EOOM);
 #ifdef REGEL_MALLOC_ALLOC
     return checked(calloc(1, size ? size : 1));
 #else
@@ -127,6 +174,8 @@ void *rg_alloc(size_t size)
 
 void *rg_alloc_uncounted(size_t size)
 {
+    if (fails_now())
+        rg_throw(RG_EOOM);
 #ifdef REGEL_MALLOC_ALLOC
     return checked(calloc(1, size ? size : 1));
 #else
@@ -137,6 +186,8 @@ void *rg_alloc_uncounted(size_t size)
 void *rg_alloc_atomic(size_t size)
 {
     count_bytes(size);
+    if (fails_now())
+        rg_throw(RG_EOOM);
 #ifdef REGEL_MALLOC_ALLOC
     return checked(malloc(size ? size : 1));
 #else
@@ -147,6 +198,8 @@ void *rg_alloc_atomic(size_t size)
 void *rg_realloc(void *block, size_t size)
 {
     count_bytes(size);
+    if (fails_now())
+        rg_throw(RG_EOOM);
 #ifdef REGEL_MALLOC_ALLOC
     return checked(realloc(block, size ? size : 1));
 #else
@@ -156,6 +209,8 @@ void *rg_realloc(void *block, size_t size)
 
 void *rg_alloc_root(size_t size)
 {
+    if (fails_now())
+        rg_throw(RG_EOOM);
 #ifdef REGEL_MALLOC_ALLOC
     return checked(calloc(1, size ? size : 1));
 #else

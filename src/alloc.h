@@ -16,6 +16,7 @@
 #define REGEL_ALLOC_H
 
 #include <setjmp.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -73,6 +74,32 @@ uint64_t rg_alloc_bytes(void);
 uint64_t rg_alloc_set_cap(uint64_t cap);
 /* Bytes the collector's heap occupies now (0 in malloc builds). */
 size_t rg_heap_size(void);
+
+/*
+ * Fault injection, for the out-of-memory tests (tests/unit/test_oom.c):
+ * rg_alloc_fail_at(n, keep_failing) makes the n-th allocation counted
+ * from now on the calling thread fail exactly as exhausted memory does
+ * (rg_throw(RG_EOOM), or NULL from rg_malloc), and with keep_failing
+ * every allocation after it too; n = 0 turns injection off. Every
+ * allocation of this module counts, and so do rg_malloc/rg_realloc_plain,
+ * which stand for malloc and realloc in the library's own code and in
+ * the C libraries it hands an allocator to (libcsv).
+ *
+ * Per thread, like the boundaries: the failure must happen on the thread
+ * whose boundary it unwinds to, and other threads (a host's, the
+ * collector's) must not move the count a test relies on. Not part of the
+ * public API: the unit tests link the library's objects.
+ */
+void rg_alloc_fail_at(uint64_t n, bool keep_failing);
+/* Allocations counted on this thread since rg_alloc_fail_at was last
+ * called (or since it started). */
+uint64_t rg_alloc_count(void);
+
+/* malloc and realloc for blocks handed out as plain C memory (freed with
+ * free(): strings a host frees with regel_free, libcsv's buffers). NULL
+ * when memory ran out; they never unwind. */
+void *rg_malloc(size_t size);
+void *rg_realloc_plain(void *block, size_t size);
 
 /*
  * Protected boundaries. Errors that cannot be returned through every caller

@@ -87,11 +87,42 @@ static int cmp_names(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
+/* A growing list of file names. */
+typedef struct PathList {
+    const char **items;
+    size_t n, cap;
+} PathList;
+
+static void path_push(PathList *l, const char *path)
+{
+    if (l->n == l->cap) {
+        const char **bigger = rg_alloc(l->cap * 2 * sizeof *bigger);
+        memcpy(bigger, l->items, l->n * sizeof *bigger);
+        l->items = bigger;
+        l->cap *= 2;
+    }
+    l->items[l->n++] = path;
+}
+
+/* Adds the .regel files of the folder `path`, open as dir. */
+static void add_folder(PathList *l, const char *path, DIR *dir)
+{
+    size_t dl = strlen(path);
+    bool slash = dl && path[dl - 1] == '/';
+    struct dirent *e;
+    while ((e = readdir(dir))) {
+        size_t len = strlen(e->d_name);
+        if (len <= 6 || strcmp(e->d_name + len - 6, ".regel") != 0 || e->d_name[0] == '.')
+            continue;
+        path_push(l, rg_sprintf("%s%s%s", path, slash ? "" : "/", e->d_name));
+    }
+}
+
 /* Expands folders to their .regel files; reports a path that is neither. */
 static const char **expand(const char *const *paths, size_t n, size_t *count, DiagList *diags)
 {
-    size_t cap = n + 8, k = 0;
-    const char **out = rg_alloc(cap * sizeof *out);
+    PathList l = {NULL, 0, n + 8};
+    l.items = rg_alloc(l.cap * sizeof *l.items);
     for (size_t i = 0; i < n; i++) {
         struct stat st;
         if (stat(paths[i], &st) != 0) {
@@ -99,13 +130,7 @@ static const char **expand(const char *const *paths, size_t n, size_t *count, Di
             continue;
         }
         if (!S_ISDIR(st.st_mode)) {
-            if (k == cap) {
-                const char **bigger = rg_alloc(cap * 2 * sizeof *bigger);
-                memcpy(bigger, out, k * sizeof *out);
-                out = bigger;
-                cap *= 2;
-            }
-            out[k++] = paths[i];
+            path_push(&l, paths[i]);
             continue;
         }
         DIR *dir = opendir(paths[i]);
@@ -113,29 +138,24 @@ static const char **expand(const char *const *paths, size_t n, size_t *count, Di
             diag_error(diags, (Span){0, 0, 0}, "%s: cannot read the folder", paths[i]);
             continue;
         }
-        size_t first = k;
-        struct dirent *e;
-        while ((e = readdir(dir))) {
-            size_t len = strlen(e->d_name);
-            if (len <= 6 || strcmp(e->d_name + len - 6, ".regel") != 0 || e->d_name[0] == '.')
-                continue;
-            if (k == cap) {
-                const char **bigger = rg_alloc(cap * 2 * sizeof *bigger);
-                memcpy(bigger, out, k * sizeof *out);
-                out = bigger;
-                cap *= 2;
-            }
-            size_t dl = strlen(paths[i]);
-            bool slash = dl && paths[i][dl - 1] == '/';
-            out[k++] = rg_sprintf("%s%s%s", paths[i], slash ? "" : "/", e->d_name);
+        size_t first = l.n;
+        /* Memory may run out while the names are copied: the folder is
+         * closed on the way. */
+        RgTry t;
+        int code = RG_TRY(&t);
+        if (code) {
+            closedir(dir);
+            rg_throw(code);
         }
+        add_folder(&l, paths[i], dir);
+        rg_try_end(&t);
         closedir(dir);
-        if (k == first)
+        if (l.n == first)
             diag_error(diags, (Span){0, 0, 0}, "%s: the folder has no .regel files", paths[i]);
-        qsort(out + first, k - first, sizeof *out, cmp_names);
+        qsort(l.items + first, l.n - first, sizeof *l.items, cmp_names);
     }
-    *count = k;
-    return out;
+    *count = l.n;
+    return l.items;
 }
 
 static regel_status finish_compile(Checked *checked, DiagList *diags, SourceSet *files, regel_diagnostic_fn fn,
@@ -156,7 +176,14 @@ static regel_status finish_compile(Checked *checked, DiagList *diags, SourceSet 
     deliver(diags, fn, ctx);
     if (diags->errors || !prog)
         return REGEL_ERR_POLICY;
-    *out = embed_program(prog, files);
+    regel_program *p = embed_program(prog, files);
+    /* Worked out now rather than on first use, so that memory running out
+     * is this call's error, not a -1 from regel_record_type later. */
+    if (!embed_prepare(p)) {
+        regel_program_free(p);
+        return REGEL_ERR_NOMEM;
+    }
+    *out = p;
     return REGEL_OK;
 }
 
@@ -493,7 +520,7 @@ char *regel_disassemble(const regel_program *p, const char *decision)
     buf_init(&b);
     disasm_program(p->program, decision, &b);
     rg_try_end(&t);
-    char *s = malloc(b.len + 1);
+    char *s = rg_malloc(b.len + 1);
     if (!s)
         return NULL;
     memcpy(s, b.data ? b.data : "", b.len);
@@ -532,7 +559,7 @@ regel_status regel_format_text(const char *name, const char *text, size_t len, r
                        "regel cannot format this file without changing what it says (a fault in regel's "
                        "formatter); the file is left as it was");
         } else {
-            char *s = malloc(n + 1);
+            char *s = rg_malloc(n + 1);
             if (!s) {
                 rg_try_end(&t);
                 return REGEL_ERR_NOMEM;

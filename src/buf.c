@@ -67,6 +67,31 @@ char *buf_dup(const RgBuf *b)
     return rg_strndup(b->data ? b->data : "", b->len);
 }
 
+/* Reads fd to its end into b; NULL, or why it failed. */
+static const char *read_all(RgBuf *b, int fd, const char *path, size_t max_size)
+{
+    struct stat st;
+    if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode))
+        return rg_sprintf("%s: is a folder, not a file", path);
+    char chunk[65536];
+    for (;;) {
+        ssize_t n = read(fd, chunk, sizeof chunk);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return rg_sprintf("%s: %s", path, strerror(errno));
+        }
+        if (n == 0)
+            break;
+        if (b->len + (size_t)n > max_size)
+            return rg_sprintf("%s: larger than the limit of %zu bytes", path, max_size);
+        buf_add(b, chunk, (size_t)n);
+    }
+    if (!b->data)
+        buf_reserve(b, 0);
+    return NULL;
+}
+
 bool buf_read_file(RgBuf *b, const char *path, size_t max_size, const char **err)
 {
     buf_clear(b);
@@ -75,33 +100,18 @@ bool buf_read_file(RgBuf *b, const char *path, size_t max_size, const char **err
         *err = rg_sprintf("%s: %s", path, strerror(errno));
         return false;
     }
-    struct stat st;
-    if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+    /* Growing the buffer may run out of memory and unwind: the
+     * descriptor is closed on the way. */
+    RgTry t;
+    int code = RG_TRY(&t);
+    if (code) {
         close(fd);
-        *err = rg_sprintf("%s: is a folder, not a file", path);
-        return false;
+        rg_throw(code);
     }
-    char chunk[65536];
-    for (;;) {
-        ssize_t n = read(fd, chunk, sizeof chunk);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            *err = rg_sprintf("%s: %s", path, strerror(errno));
-            close(fd);
-            return false;
-        }
-        if (n == 0)
-            break;
-        if (b->len + (size_t)n > max_size) {
-            *err = rg_sprintf("%s: larger than the limit of %zu bytes", path, max_size);
-            close(fd);
-            return false;
-        }
-        buf_add(b, chunk, (size_t)n);
-    }
+    const char *why = read_all(b, fd, path, max_size);
+    rg_try_end(&t);
     close(fd);
-    if (!b->data)
-        buf_reserve(b, 0);
-    return true;
+    if (why)
+        *err = why;
+    return !why;
 }

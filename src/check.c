@@ -400,9 +400,10 @@ static Module *add_module(Checker *c, const char *key, const char *display_path,
 
 static Module *load_file(Checker *c, const char *path, Span from)
 {
-    char *real = realpath(path, NULL);
-    const char *key = real ? rg_strdup(real) : path;
-    free(real);
+    /* In a buffer of its own, not one realpath allocates, which would leak
+     * if the copy ran out of memory. */
+    char real[PATH_MAX];
+    const char *key = realpath(path, real) ? rg_strdup(real) : path;
     Module *m = module_by_name_in(c, key);
     if (m)
         return m;
@@ -470,13 +471,23 @@ static Module *resolve_import(Checker *c, Module *m, Node *imp)
     for (const StdlibFile *f = stdlib_files; f->name; f++)
         names_add(&ns, f->name);
     DIR *dir = m->dir ? opendir(m->dir) : NULL;
-    for (struct dirent *e; dir && (e = readdir(dir));) {
-        size_t len = strlen(e->d_name);
-        if (len > 6 && strcmp(e->d_name + len - 6, ".regel") == 0)
-            names_add(&ns, rg_strndup(e->d_name, len - 6));
-    }
-    if (dir)
+    if (dir) {
+        /* Memory may run out while the names are copied: the folder is
+         * closed on the way. */
+        RgTry t;
+        int code = RG_TRY(&t);
+        if (code) {
+            closedir(dir);
+            rg_throw(code);
+        }
+        for (struct dirent *e; (e = readdir(dir));) {
+            size_t len = strlen(e->d_name);
+            if (len > 6 && strcmp(e->d_name + len - 6, ".regel") == 0)
+                names_add(&ns, rg_strndup(e->d_name, len - 6));
+        }
+        rg_try_end(&t);
         closedir(dir);
+    }
     if (m->dir)
         diag_error(c->diags, imp->u.import.name.span, "no module '%s': there is no %s%s%s.regel and no stdlib module of that name",
                    name, strcmp(m->dir, ".") == 0 ? "" : m->dir, strcmp(m->dir, ".") == 0 ? "" : "/", name);
@@ -881,14 +892,6 @@ static void register_record(Checker *c, RecordType *rt)
     size_t n = c->out->nrecords;
     PUSH(c->out->records, n, c->records_cap, rt);
     c->out->nrecords = n;
-}
-
-int checked_record_index(const Checked *c, const RecordType *rt)
-{
-    for (size_t i = 0; i < c->nrecords; i++)
-        if (c->records[i] == rt)
-            return (int)i;
-    return -1;
 }
 
 /* A record type made by the language itself (results, queue entries). */
@@ -1297,9 +1300,12 @@ static const Type *elem_of(const Type *t)
     return NULL;
 }
 
+/* An element named in the outcome or field itself (`x => ...`) is bound
+ * there, whatever the guards before. */
 static bool in_restricted_scope(Checker *c, const Symbol *s)
 {
-    return c->restricted && c->decision && s->owner == c->decision && s->seq > c->guard_seq;
+    return c->restricted && c->decision && s->owner == c->decision && s->seq > c->guard_seq &&
+           !(s->decl && s->decl->kind == N_LAMBDA);
 }
 
 static const Type *narrow(Checker *c, Node *n, const Type *t)
@@ -3676,11 +3682,6 @@ Checked *check_text_with(SourceSet *files, const char *name, const char *text, s
     return c->out;
 }
 
-int check_frame_size(const Node *owner)
-{
-    return owner->kind == N_FN ? owner->u.fn.nslots : owner->u.decision.nslots;
-}
-
 Node *checked_decision(const Checked *c, const char *name)
 {
     for (size_t i = 0; i < c->ndecisions; i++)
@@ -3764,9 +3765,11 @@ void check_session_set_diags(CheckSession *s, DiagList *diags)
 }
 
 /* Checks what was added since the mark; forgets it when it has errors. */
-static bool session_check(CheckSession *s)
+/* Checks what was added since the mark; false (and it is forgotten) when
+ * there are more errors than `errors`, the count before it was added: a
+ * file that did not parse, or an import that failed, counts too. */
+static bool session_check(CheckSession *s, size_t errors)
 {
-    size_t errors = s->c->diags->errors;
     check_all(s->c);
     if (s->c->diags->errors > errors) {
         check_session_forget(s);
@@ -3778,12 +3781,13 @@ static bool session_check(CheckSession *s)
 bool check_session_load(CheckSession *s, const char *const *paths, size_t npaths)
 {
     session_mark(s);
+    size_t errors = s->c->diags->errors;
     for (size_t i = 0; i < npaths; i++) {
         Module *m = load_file(s->c, paths[i], (Span){0, 0, 0});
         if (m)
             m->root = true;
     }
-    bool ok = session_check(s);
+    bool ok = session_check(s, errors);
     s->mark.set = false;
     return ok;
 }
@@ -3881,7 +3885,7 @@ ReplLine check_session_line(CheckSession *s, const char *name, const char *text,
         m->imports = seen_imports;
         m->nimports = seen;
     }
-    if (!session_check(s))
+    if (!session_check(s, errors))
         return r;
     if (r.fn) {
         r.type = r.fn->u.fn.ret && r.fn->u.fn.ret->type ? r.fn->u.fn.ret->type : value->type;
@@ -3934,9 +3938,8 @@ Checked *check_texts(SourceSet *files, const CheckText *texts, size_t ntexts, si
     for (size_t i = 0; i < ntexts; i++) {
         const CheckText *t = &texts[i];
         /* Keyed like load_file, so that an import of the same file finds it. */
-        char *real = realpath(t->path, NULL);
-        const char *key = real ? rg_strdup(real) : rg_strdup(t->path);
-        free(real);
+        char real[PATH_MAX];
+        const char *key = rg_strdup(realpath(t->path, real) ? real : t->path);
         Module *m = module_by_name_in(c, key);
         if (!m)
             m = add_module(c, key, rg_strdup(t->path), module_name_of(t->path), dir_of(t->path), t->text, t->len,

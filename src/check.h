@@ -117,12 +117,6 @@ static inline int check_host_of(const Node *call)
 }
 
 
-/* The number of a record type in Checked.records, or -1. */
-int checked_record_index(const Checked *c, const RecordType *rt);
-
-/* Number of local slots the checker gave an N_FN or N_DECISION. */
-int check_frame_size(const Node *owner);
-
 /* Loads and checks the given policy files (not folders) and everything
  * they import. Returns the program even when there were errors (see
  * diags->errors); the compiler must not be run then. */

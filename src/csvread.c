@@ -128,6 +128,9 @@ CsvReader *csvr_open(LineReader *lines, CsvOptions opts)
     csv_set_delim(&r->csv, (unsigned char)opts.separator);
     csv_set_quote(&r->csv, (unsigned char)opts.quote);
     csv_set_space_func(&r->csv, no_space);
+    /* libcsv's field buffer is plain C memory: through the library's
+     * allocator, so that a test's injected failure reaches it too. */
+    csv_set_realloc_func(&r->csv, rg_realloc_plain);
     r->csv_live = true;
     return r;
 }

@@ -275,7 +275,7 @@ regel_status regel_program_save_buffer(const regel_program *p, const unsigned ch
     rg_try_end(&t);
     if (st != REGEL_OK)
         return st;
-    *out = malloc(n ? n : 1);
+    *out = rg_malloc(n ? n : 1);
     if (!*out)
         return REGEL_ERR_NOMEM;
     memcpy(*out, data, n);
@@ -367,6 +367,11 @@ static regel_status load_image(const char *name, const void *data, size_t len, c
     p->is_signed = info.is_signed;
     memcpy(p->source_hash, info.source_hash, sizeof p->source_hash);
     p->hash_known = true;
+    /* As for a compiled program (api.c: finish_compile). */
+    if (!embed_prepare(p)) {
+        regel_program_free(p);
+        return REGEL_ERR_NOMEM;
+    }
     *out = p;
     return REGEL_OK;
 }
@@ -629,8 +634,14 @@ void regel_record_clear(regel_record *r)
         return;
     rg_alloc_init();
     RgTry t;
-    if (RG_TRY(&t))
-        return; /* out of memory: r keeps its values */
+    if (RG_TRY(&t)) {
+        /* Memory ran out and r keeps its old values: it counts as missing
+         * fields until a clear succeeds, so that the next request is never
+         * decided with the last one's values. */
+        r->missing = UINT32_MAX;
+        r->error = "memory ran out while the record was cleared";
+        return;
+    }
     fill_empty(r);
     r->error = NULL;
     rg_try_end(&t);

@@ -448,44 +448,58 @@ static void add_change(Changes *c, const char *s)
 /* The changes that would make the false condition n true: one per failed
  * conjunct of an `and`; for an `or`, its alternatives as one change. Only
  * comparisons of numbers and dates are changed, and on the side that is
- * the record's own value (not a literal or a named constant). */
-static void changes_for(const Program *p, const Step *st, const Node *n, Changes *out)
+ * the record's own value (not a literal or a named constant). False when
+ * the changes found are not enough: a failed part that no single change
+ * says, or one that was never evaluated (the right side of an `and` whose
+ * left side failed), whose value is not known; nothing is added then. */
+static bool changes_for(const Program *p, const Step *st, const Node *n, Changes *out)
 {
     Value v;
-    if (!seen_value(st, n, &v) || v.tag != V_BOOL || v.as.b)
-        return;
+    if (!seen_value(st, n, &v) || v.tag != V_BOOL)
+        return false;
+    if (v.as.b)
+        return true;
     if (n->kind == N_BINARY && n->u.op.op == OP_AND) {
-        changes_for(p, st, n->u.op.a, out);
-        changes_for(p, st, n->u.op.b, out);
-        return;
+        Changes both = {0};
+        if (!changes_for(p, st, n->u.op.a, &both) || !changes_for(p, st, n->u.op.b, &both))
+            return false;
+        for (uint32_t i = 0; i < both.n; i++)
+            add_change(out, both.items[i]);
+        return true;
     }
     if (n->kind == N_BINARY && n->u.op.op == OP_OR) {
-        Changes alt = {0};
-        changes_for(p, st, n->u.op.a, &alt);
-        changes_for(p, st, n->u.op.b, &alt);
-        if (!alt.n)
-            return;
+        /* Each side that can be made to hold is one alternative; a side
+         * that needs several changes needs all of them. */
         RgBuf b;
         buf_init(&b);
-        for (uint32_t i = 0; i < alt.n; i++)
-            buf_printf(&b, "%s%s", i ? " eller " : "", alt.items[i]);
+        for (int side = 0; side < 2; side++) {
+            Changes alt = {0};
+            if (!changes_for(p, st, side ? n->u.op.b : n->u.op.a, &alt) || !alt.n)
+                continue;
+            if (b.len)
+                buf_adds(&b, " eller ");
+            for (uint32_t i = 0; i < alt.n; i++)
+                buf_printf(&b, "%s%s", i ? " och " : "", alt.items[i]);
+        }
+        if (!b.len)
+            return false;
         add_change(out, b.data);
-        return;
+        return true;
     }
     /* A yes/no value of the record: it would have to say yes (or no). */
     bool fact = n->kind == N_FIELD || (n->kind == N_NAME && n->u.name.sym && n->u.name.sym->kind == SYM_LOCAL);
     if (fact) {
         add_change(out, rg_sprintf("%s = true", format_flat(p->files, n)));
-        return;
+        return true;
     }
     const Node *x = n->kind == N_UNARY && n->u.op.op == OP_NOT ? n->u.op.a : NULL;
     Value inner;
     if (x && (x->kind == N_FIELD || x->kind == N_NAME) && seen_value(st, x, &inner) && inner.tag == V_BOOL) {
         add_change(out, rg_sprintf("%s = false", format_flat(p->files, x)));
-        return;
+        return true;
     }
     if (!is_comparison(n) || n->u.op.op == OP_NE || n->u.op.op == OP_IN || n->u.op.op == OP_NOT_IN)
-        return;
+        return false;
     const Node *own = n->u.op.a, *bar = n->u.op.b;
     Op op = n->u.op.op;
     if (is_literal(own) && !is_literal(bar)) {
@@ -495,10 +509,12 @@ static void changes_for(const Program *p, const Step *st, const Node *n, Changes
     }
     Value now, limit;
     if (!seen_value(st, own, &now) || !seen_value(st, bar, &limit))
-        return;
+        return false;
     const char *c = needed(format_flat(p->files, own), op, now, limit);
-    if (c)
-        add_change(out, c);
+    if (!c)
+        return false;
+    add_change(out, c);
+    return true;
 }
 
 /* ---------------------------------------------------------------- rankings */

@@ -44,6 +44,16 @@ static LineReader *reader_new(size_t max_line)
 
 LineReader *lines_open_file(const char *path, size_t max_line, const char **err)
 {
+    /* Everything the reader needs is allocated before the file is opened,
+     * so that running out of memory cannot leave a descriptor open. */
+    LineReader *r = reader_new(max_line);
+    r->path = rg_strdup(path);
+    /* A block longer than the longest allowed line would never be filled
+     * by a single line, so it is wasted memory. */
+    r->cap = LINES_BLOCK;
+    if (r->max_line < SIZE_MAX && r->cap > r->max_line + 1)
+        r->cap = r->max_line + 1;
+    r->buf = rg_alloc_atomic(r->cap);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     int e = errno;
     struct stat st;
@@ -55,7 +65,7 @@ LineReader *lines_open_file(const char *path, size_t max_line, const char **err)
         e = EISDIR;
     }
     if (fd < 0) {
-        rg_alloc_init();
+        rg_free(r->buf);
         if (err)
             *err = rg_sprintf("cannot open %s: %s", path, strerror(e));
         return NULL;
@@ -64,15 +74,7 @@ LineReader *lines_open_file(const char *path, size_t max_line, const char **err)
     /* Only a hint to read ahead harder; failure changes nothing. */
     (void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 #endif
-    LineReader *r = reader_new(max_line);
     r->fd = fd;
-    r->path = rg_strdup(path);
-    /* A block longer than the longest allowed line would never be filled
-     * by a single line, so it is wasted memory. */
-    r->cap = LINES_BLOCK;
-    if (r->max_line < SIZE_MAX && r->cap > r->max_line + 1)
-        r->cap = r->max_line + 1;
-    r->buf = rg_alloc_atomic(r->cap);
     return r;
 }
 

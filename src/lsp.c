@@ -25,6 +25,7 @@
 #include "lsp.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -399,10 +400,10 @@ static const char *path_uri(const char *path)
  * path, or the path itself while the file is not on disk. */
 static const char *file_key(const char *path)
 {
-    char *real = realpath(path, NULL);
-    const char *key = rg_strdup(real ? real : path);
-    free(real);
-    return key;
+    /* In a buffer of its own, not one realpath allocates, which would
+     * leak if the copy ran out of memory. */
+    char real[PATH_MAX];
+    return rg_strdup(realpath(path, real) ? real : path);
 }
 
 /* ---------------------------------------------------------------- documents */
@@ -479,9 +480,11 @@ static bool has_key(const char *const *keys, size_t n, const char *key)
 
 static void set_text(Doc *d, const char *text, size_t len)
 {
+    /* First, so that running out of memory leaves d as it was. */
+    LineMap *lines = linemap_new(text, len);
     d->text = text;
     d->len = len;
-    d->lines = linemap_new(text, len);
+    d->lines = lines;
     d->dirty = true;
 }
 
@@ -2078,22 +2081,27 @@ static void on_did_open(Server *s, const JVal *id, const JVal *params)
     }
     jv_long(jv_get(td, "version"), &version);
     Doc *d = doc_by_uri(s, uri);
-    if (!d) {
+    if (d) {
+        set_text(d, text->s, text->n);
+    } else {
+        /* Listed only once it is whole: running out of memory on the way
+         * leaves no half-made document (or list) behind. */
         d = rg_alloc(sizeof *d);
         d->uri = uri;
         d->path = uri_path(uri);
         d->key = d->path ? file_key(d->path) : uri;
+        set_text(d, text->s, text->n);
         if (s->ndocs == s->cap) {
-            s->cap = s->cap ? s->cap * 2 : 8;
-            Doc **docs = rg_alloc(s->cap * sizeof *docs);
+            size_t cap = s->cap ? s->cap * 2 : 8;
+            Doc **docs = rg_alloc(cap * sizeof *docs);
             if (s->ndocs)
                 memcpy(docs, s->docs, s->ndocs * sizeof *docs);
             s->docs = docs;
+            s->cap = cap;
         }
         s->docs[s->ndocs++] = d;
     }
     d->version = version;
-    set_text(d, text->s, text->n);
     dirty_dependents(s, d);
 }
 
@@ -2261,10 +2269,9 @@ static void handle(Server *s, const RgBuf *body)
         respond(s, id, "null"); /* sent with an id, it was a request after all */
 }
 
-int lsp_serve(FILE *in, FILE *out)
+/* The conversation, message by message; the status of lsp_serve. */
+static int serve(FILE *in, FILE *out)
 {
-    rg_alloc_init();
-    signal(SIGPIPE, SIG_IGN);
     Server *s = rg_alloc(sizeof *s);
     s->in.fd = fileno(in);
     s->out = out;
@@ -2292,4 +2299,20 @@ int lsp_serve(FILE *in, FILE *out)
         handle(s, &body);
     }
     return s->exited && s->shutting_down ? 0 : 1;
+}
+
+int lsp_serve(FILE *in, FILE *out)
+{
+    rg_alloc_init();
+    signal(SIGPIPE, SIG_IGN);
+    /* Memory that runs out in a handler is answered with an error (handle).
+     * Anywhere else (reading a message, answering one) the server cannot
+     * stay in step with the client: it ends as when the client leaves
+     * without a shutdown, and the editor starts it again. */
+    RgTry t;
+    if (RG_TRY(&t))
+        return 1;
+    int status = serve(in, out);
+    rg_try_end(&t);
+    return status;
 }

@@ -14,7 +14,9 @@
  * SIGPIPE is ignored from then on, so a client that went away is an
  * error to notice, not a signal that kills. Returns 0 after `shutdown`
  * and `exit`, 1 when the client left without asking for a shutdown (the
- * exit status the protocol asks for). */
+ * exit status the protocol asks for). Memory that runs out in a request's
+ * handler gets an error answer; anywhere else it ends the server with 1,
+ * as the client could no longer be kept in step. */
 int lsp_serve(FILE *in, FILE *out);
 
 #endif

@@ -493,7 +493,7 @@ static int cmd_run(int argc, char **argv, const char *verb)
         fprintf(stderr, "regel: out of memory\n");
     if (st == REGEL_ERR_USAGE)
         fprintf(stderr, "(regel help shows the usage)\n");
-    else
+    else if (st != REGEL_ERR_NOMEM) /* the counts of a run cut short would mislead */
         fprintf(stderr, "regel: %llu record%s read, %llu decided, %llu failed, %llu invalid\n", s.read,
                 s.read == 1 ? "" : "s", s.decided,
                 s.failed, s.invalid);
@@ -569,10 +569,12 @@ static int cmd_diff(int argc, char **argv)
     else if (status == REGEL_OK && !o.data_dir)
         status = usage_error("%s", "diff needs --data DIR, the folder with the exports");
     regel_program *old_p = NULL, *new_p = NULL;
+    /* A precompiled side is loaded, so that regel_diff says why it cannot
+     * be compared instead of it being read as a policy file. */
     if (status == REGEL_OK)
-        status = compile(before, nbefore, 0, &old_p);
+        status = open_program(before, nbefore, 0, NULL, &old_p);
     if (status == REGEL_OK)
-        status = compile(after, nafter, 0, &new_p);
+        status = open_program(after, nafter, 0, NULL, &new_p);
     if (status == REGEL_OK) {
         if (ndecisions) {
             o.decisions = decisions;
@@ -1072,7 +1074,30 @@ static int cmd_keygen(int argc, char **argv)
     return rc;
 }
 
+/* What a command writes to standard output is its result: when it could
+ * not all be written (a full disk), say so, and a command that would have
+ * succeeded fails with the status of an output error. */
+static int output_written(int rc)
+{
+    int err = fflush(stdout) != 0 ? errno : 0;
+    if (!ferror(stdout))
+        return rc;
+    fprintf(stderr, "regel: the output could not be written%s%s\n", err ? ": " : "", err ? strerror(err) : "");
+    return rc == REGEL_OK || rc == 1 ? REGEL_ERR_OUTPUT : rc;
+}
+
+static int run_verb(int argc, char **argv);
+
 int main(int argc, char **argv)
+{
+    int rc = run_verb(argc, argv);
+    /* The language server and the service speak their own protocols. */
+    if (argc >= 2 && (strcmp(argv[1], "lsp") == 0 || strcmp(argv[1], "serve") == 0))
+        return rc;
+    return output_written(rc);
+}
+
+static int run_verb(int argc, char **argv)
 {
     if (argc < 2) {
         fputs(usage_text, stderr);

@@ -249,8 +249,21 @@ void output_verdict(RgBuf *b, OutputFormat f, const OutputPlan *plan, uint32_t d
         buf_addc(b, '\n');
         for (uint32_t i = 0; i < v->nreasons; i++) {
             const RuleInfo *r = &p->rules[v->reasons[i].rule];
+            size_t line_start = b->len;
             buf_printf(b, "      %-5s %-6s ", r->ref, severity_word(r->severity));
+            size_t start = b->len;
             value_render(b, v->reasons[i].message);
+            /* A message of several lines goes on under its first line. */
+            if (memchr(b->data + start, '\n', b->len - start)) {
+                size_t n = b->len - start, indent = text_length(b->data + line_start, start - line_start);
+                char *m = rg_strndup(b->data + start, n);
+                b->len = start;
+                for (size_t k = 0; k < n; k++) {
+                    buf_addc(b, m[k]);
+                    for (size_t s = 0; m[k] == '\n' && k + 1 < n && s < indent; s++)
+                        buf_addc(b, ' ');
+                }
+            }
             buf_addc(b, '\n');
         }
         break;

@@ -742,26 +742,42 @@ RecordStatus records_read_json(const RecordType *rt, const char *name, long line
 
 /* ---------------------------------------------------------------- open/close */
 
+/* The format's own reader over r->lines; false (after setting *err) when
+ * a CSV export's header does not fit the record type. */
+static bool start_format(RecordReader *r, const char **err)
+{
+    if (r->spec->format == FMT_CSV) {
+        CsvOptions o = csv_default_options();
+        o.separator = r->spec->separator;
+        r->csv = csvr_open(r->lines, o);
+        return map_header(r, err);
+    }
+    json_init(&r->json, "", 0, JSON_MAX_DEPTH_DEFAULT);
+    return true;
+}
+
 RecordReader *records_open(const SourceSpec *spec, const char *path, const char **err)
 {
-    LineReader *lines = lines_open_file(path, LINES_MAX_DEFAULT, err);
-    if (!lines)
-        return NULL;
     RecordReader *r = rg_alloc(sizeof *r);
     r->spec = spec;
     r->path = path;
-    r->lines = lines;
     buf_init(&r->msg);
-    if (spec->format == FMT_CSV) {
-        CsvOptions o = csv_default_options();
-        o.separator = spec->separator;
-        r->csv = csvr_open(lines, o);
-        if (!map_header(r, err)) {
-            records_close(r);
-            return NULL;
-        }
-    } else {
-        json_init(&r->json, "", 0, JSON_MAX_DEPTH_DEFAULT);
+    r->lines = lines_open_file(path, LINES_MAX_DEFAULT, err);
+    if (!r->lines)
+        return NULL;
+    /* Reading the header may run out of memory and unwind: the file is
+     * closed on the way. */
+    RgTry t;
+    int code = RG_TRY(&t);
+    if (code) {
+        records_close(r);
+        rg_throw(code);
+    }
+    bool ok = start_format(r, err);
+    rg_try_end(&t);
+    if (!ok) {
+        records_close(r);
+        return NULL;
     }
     return r;
 }

@@ -375,7 +375,8 @@ REGEL_API void regel_record_free(regel_record *r);
 /* The slot of a field of r's type, or -1 (a setter given -1 says so). */
 REGEL_API int regel_record_slot(const regel_record *r, const char *field);
 /* Back to the state of regel_record_new, to build the next request in the
- * same record. */
+ * same record. When memory runs out, r is refused (as a record with fields
+ * missing) until a clear succeeds, and regel_record_error says why. */
 REGEL_API void regel_record_clear(regel_record *r);
 
 /* Setters check the field's type (a setter for Int fits Int and Decimal

@@ -36,6 +36,7 @@
 #include "disasm.h"
 #include "format.h"
 #include "index.h"
+#include "regel.h"
 #include "run.h"
 #include "text.h"
 #include "vm.h"
@@ -279,6 +280,9 @@ static bool evaluate(Repl *R, const Program *p, const Node *fn, Value *out)
     Vm *vm = vm_new(p, data_for(R, p, false), R->today, vm_default_limits());
     if (vm_eval(vm, (uint32_t)fn->u.fn.index, out))
         return true;
+    /* Said as the session says it for the other stages (repl_main). */
+    if (vm_error_kind(vm) == VM_ERROR_NOMEM)
+        rg_throw(RG_EOOM);
     RgBuf b;
     buf_init(&b);
     diag_location(p->files, vm_error_span(vm), &b);
@@ -370,6 +374,14 @@ static void expand_path(const char *path, const char ***out, size_t *n)
         fprintf(stderr, "%s: %s\n", path, strerror(errno));
         return;
     }
+    /* Memory may run out while the names are copied: the folder is closed
+     * on the way. */
+    RgTry t;
+    int code = RG_TRY(&t);
+    if (code) {
+        closedir(dir);
+        rg_throw(code);
+    }
     size_t first = *n;
     struct dirent *e;
     while ((e = readdir(dir))) {
@@ -380,10 +392,12 @@ static void expand_path(const char *path, const char ***out, size_t *n)
         size_t pl = strlen(path);
         (*out)[(*n)++] = rg_sprintf("%s%s%s", path, pl && path[pl - 1] == '/' ? "" : "/", e->d_name);
     }
+    rg_try_end(&t);
     closedir(dir);
-    qsort(*out + first, *n - first, sizeof **out, cmp_str);
     if (*n == first)
         fprintf(stderr, "%s: the folder has no .regel files\n", path);
+    else /* not before: with no file yet, *out is NULL */
+        qsort(*out + first, *n - first, sizeof **out, cmp_str);
 }
 
 static bool load_paths(Repl *R, const char *const *paths, size_t n)
@@ -807,9 +821,10 @@ static bool one_input(Repl *R, bool *eof)
     return true;
 }
 
-int repl_main(int argc, char **argv)
+/* The session the command line asks for, its policies and exports
+ * loaded; NULL after reporting a bad argument. */
+static Repl *repl_start(int argc, char **argv)
 {
-    rg_alloc_init();
     Repl *R = rg_alloc_root(sizeof *R);
     the_repl = R;
     R->files = sources_new();
@@ -826,11 +841,11 @@ int repl_main(int argc, char **argv)
             const char *t = argv[++i];
             if (!date_parse_iso(t, strlen(t), &R->today)) {
                 fprintf(stderr, "regel: the date for today is written YYYY-MM-DD, not '%s'\n", t);
-                return 2;
+                return NULL;
             }
         } else if (argv[i][0] == '-') {
             fprintf(stderr, "regel: unknown option %s\n(regel help shows the usage)\n", argv[i]);
-            return 2;
+            return NULL;
         } else {
             paths = rg_realloc(paths, (npaths + 1) * sizeof *paths);
             paths[npaths++] = argv[i];
@@ -859,22 +874,60 @@ int repl_main(int argc, char **argv)
         load_paths(R, paths, npaths);
     if (data)
         cmd_data(R, data);
+    return R;
+}
+
+/* One input behind a protected boundary, so that running out of memory
+ * drops only it; false when the session is over. */
+static bool guarded_input(Repl *R, bool *eof)
+{
+    RgTry t;
+    if (RG_TRY(&t)) {
+        fprintf(stderr, "out of memory: the input was dropped, the session goes on\n");
+        return true;
+    }
+    bool go_on = one_input(R, eof);
+    rg_try_end(&t);
+    return go_on;
+}
+
+/* The session itself: inputs until :quit or the end of the input. */
+static void repl_loop(Repl *R)
+{
     bool eof = false;
     for (;;) {
-        RgTry t;
-        bool go_on;
-        if (RG_TRY(&t) == 0) {
-            go_on = one_input(R, &eof);
-            rg_try_end(&t);
-        } else {
-            fprintf(stderr, "out of memory: the input was dropped, the session goes on\n");
-            go_on = true;
-        }
+        bool go_on = guarded_input(R, &eof);
         fflush(stdout);
         if (!go_on)
             break;
     }
     if (R->tty && eof)
         putchar('\n');
-    return 0;
+}
+
+/* Lets the collector have the session back. */
+static void repl_end(void)
+{
+    rg_free(the_repl);
+    the_repl = NULL;
+}
+
+int repl_main(int argc, char **argv)
+{
+    rg_alloc_init();
+    /* Memory that runs out while the session starts ends it with the
+     * command's out-of-memory status (regel.h: REGEL_ERR_NOMEM); later,
+     * it drops only the input it ran out in (repl_loop). */
+    RgTry t;
+    if (RG_TRY(&t)) {
+        fprintf(stderr, "regel: out of memory\n");
+        repl_end();
+        return REGEL_ERR_NOMEM;
+    }
+    Repl *R = repl_start(argc, argv);
+    rg_try_end(&t);
+    if (R)
+        repl_loop(R);
+    repl_end();
+    return R ? REGEL_OK : REGEL_ERR_USAGE;
 }

@@ -112,6 +112,13 @@ static int load_source(Runner *r, uint32_t si)
         report(r, err);
         return RUN_DATA_ERROR;
     }
+    /* Memory may run out anywhere below: the export is closed on the way. */
+    RgTry t;
+    int code = RG_TRY(&t);
+    if (code) {
+        records_close(rd);
+        rg_throw(code);
+    }
     ValueIndex *keys = spec->key_field >= 0 ? vindex_new() : NULL;
     List *records = list_new(64);
     Problems pr = {0, false};
@@ -135,6 +142,7 @@ static int load_source(Runner *r, uint32_t si)
             continue;
         records = list_push(records, rec);
     }
+    rg_try_end(&t);
     records_close(rd);
     finish_problems(r, &pr, path);
     r->invalid_reported[si] = true;
@@ -158,6 +166,16 @@ static void end_same_errors(Runner *r, const DecisionInfo *d)
     r->same_count = 0;
 }
 
+/* The VM answers memory running out in an evaluation with a failed
+ * evaluation, so that a service's other decisions go on (regel_decide);
+ * a run, a test or an explanation ends instead, with the out-of-memory
+ * error, as a line saying fel would pass for a decision. */
+static void end_if_out_of_memory(const Vm *vm)
+{
+    if (vm_error_kind(vm) == VM_ERROR_NOMEM)
+        rg_throw(RG_EOOM);
+}
+
 /* Is this the key to explain? */
 static bool explained(const Runner *r, const Verdict *v)
 {
@@ -178,6 +196,8 @@ static void explain_subject(Runner *r, uint32_t di, Value subject)
     vm_set_trace(r->vm, NULL);
     if (ok)
         explain_write(r->p, r->vm, di, &v, &trace, r->o->format != OUT_TABLE, &r->out);
+    else
+        end_if_out_of_memory(r->vm);
     r->nexplained++;
 }
 
@@ -198,6 +218,7 @@ static void decide(Runner *r, uint32_t di, Value subject, Verdict *v)
     const DecisionInfo *d = &r->p->decisions[di];
     size_t line_start = r->out.len;
     if (!vm_decide(r->vm, di, subject, v)) {
+        end_if_out_of_memory(r->vm);
         RgBuf msg;
         buf_init(&msg);
         diag_location(r->p->files, vm_error_span(r->vm), &msg);
@@ -264,6 +285,13 @@ static int stream_decision(Runner *r, uint32_t di, Verdict *v)
         report(r, err);
         return RUN_DATA_ERROR;
     }
+    /* Memory may run out anywhere below: the export is closed on the way. */
+    RgTry t;
+    int code = RG_TRY(&t);
+    if (code) {
+        records_close(rd);
+        rg_throw(code);
+    }
     ValueIndex *keys = spec->key_field >= 0 ? vindex_new() : NULL;
     Problems pr = {0, r->invalid_reported[d->source]};
     bool fail_fast = policy_for(r, spec) == INVALID_FAIL;
@@ -293,6 +321,7 @@ static int stream_decision(Runner *r, uint32_t di, Verdict *v)
         if (r->output_failed)
             break;
     }
+    rg_try_end(&t);
     records_close(rd);
     finish_problems(r, &pr, path);
     r->invalid_reported[d->source] = true;
@@ -411,6 +440,7 @@ int run_batch(const Program *p, const RunOptions *o, RunSummary *s)
         } else {
             Value list;
             if (!vm_eval(r->vm, (uint32_t)d->over_chunk, &list) || (list.tag != V_LIST && list.tag != V_SET)) {
+                end_if_out_of_memory(r->vm);
                 RgBuf msg;
                 buf_init(&msg);
                 diag_location(p->files, vm_error_span(r->vm), &msg);

@@ -381,6 +381,10 @@ TestResult test_run(const Program *p, const TestOptions *o, TestSummary *s)
         vm_set_test(vm, &test);
         vm_set_coverage(vm, seen);
         bool ran = vm_run_chunk(vm, ti->chunk);
+        /* Memory that ran out is no verdict on the test: the run ends
+         * with the out-of-memory error instead of a FAIL. */
+        if (!ran && vm_error_kind(vm) == VM_ERROR_NOMEM)
+            rg_throw(RG_EOOM);
         bool ok = ran && test.nfailures == 0;
         if (ok)
             s->passed++;
@@ -401,7 +405,15 @@ TestResult test_run(const Program *p, const TestOptions *o, TestSummary *s)
         if (!ran) {
             buf_adds(&t->out, "        ");
             diag_location(p->files, vm_error_span(vm), &t->out);
-            buf_printf(&t->out, ": the test stopped with an error: %s\n", vm_error(vm));
+            buf_adds(&t->out, ": the test stopped with an error: ");
+            /* A message of several lines (the problems of a folder's
+             * exports) stays indented under its test. */
+            for (const char *m = vm_error(vm); *m; m++) {
+                buf_addc(&t->out, *m);
+                if (*m == '\n' && m[1])
+                    buf_adds(&t->out, "            ");
+            }
+            buf_addc(&t->out, '\n');
         }
         flush(t);
     }

@@ -179,8 +179,13 @@ static MemoTable *memo_room(Vm *vm, uint32_t chunk)
     Remembered *old = t->slots;
     uint32_t old_cap = t->cap;
     bool keep = old && old_cap < VM_REMEMBER_SLOTS;
-    t->cap = !old ? VM_REMEMBER_FIRST_SLOTS : keep ? old_cap * 2 : old_cap;
-    t->slots = rg_alloc_uncounted(t->cap * sizeof *t->slots);
+    uint32_t cap = !old ? VM_REMEMBER_FIRST_SLOTS : keep ? old_cap * 2 : old_cap;
+    /* Allocated before the table changes: running out of memory here
+     * leaves it whole (its size matching its slots) for the next
+     * evaluation. */
+    Remembered *slots = rg_alloc_uncounted(cap * sizeof *slots);
+    t->cap = cap;
+    t->slots = slots;
     t->used = 0;
     if (!keep)
         return t;

@@ -881,3 +881,128 @@ Test(api, disassemble)
     cr_expect_null(regel_disassemble(NULL, NULL));
     regel_program_free(p);
 }
+
+typedef struct Progress {
+    int calls;
+    unsigned long long read, written;
+} Progress;
+
+static void on_progress(void *ctx, unsigned long long read, unsigned long long written)
+{
+    Progress *p = ctx;
+    p->calls++;
+    p->read = read;
+    p->written = written;
+}
+
+Test(api, a_long_run_reports_its_progress)
+{
+    /* 5 000 centres: two decisions each, so a progress report comes
+     * after the first 4 096 lines. */
+    FILE *f;
+    char path[256];
+    snprintf(path, sizeof path, "%s/vardcentraler.csv", dir);
+    cr_assert_not_null(f = fopen(path, "w"));
+    fputs("HSA-id;Namn;Listade invånare;Kvalitet\n", f);
+    for (int i = 0; i < 5000; i++)
+        fprintf(f, "SE%d;Vårdcentral %d;%d;ja\n", i, i, 4000 + i);
+    fclose(f);
+    regel_program *p = compile_ok("st.regel", POLICY);
+    Sink s = {0};
+    regel_run_options o = options(&s);
+    Progress pr = {0};
+    o.progress = on_progress;
+    o.progress_ctx = &pr;
+    regel_run_summary sum;
+    cr_assert_eq(regel_run(p, &o, &sum), REGEL_OK, "%s", s.reports);
+    cr_expect_eq(sum.decided, 10000);
+    cr_expect_geq(pr.calls, 1);
+    cr_expect_eq(pr.written % 4096, 0, "at a multiple of 4 096 lines: %llu", pr.written);
+    cr_expect(pr.written >= 4096 && pr.written < 10000, "%llu", pr.written);
+    cr_expect(pr.read > 0 && pr.read <= 5000, "records read so far: %llu", pr.read);
+    free(s.data);
+    regel_program_free(p);
+}
+
+Test(api, diff_refuses_what_it_cannot_compare)
+{
+    write_file("vardcentraler.csv", EXPORT);
+    regel_program *a = compile_ok("st.regel", POLICY), *b = compile_ok("st.regel", POLICY);
+    Sink s = {0};
+    regel_run_options o = options(&s);
+    o.format = REGEL_FORMAT_TABLE;
+    int changed = 7;
+    /* The same policy twice: nothing changed. */
+    cr_assert_eq(regel_diff(a, b, &o, &changed), REGEL_OK, "%s", s.reports);
+    cr_expect_eq(changed, 0);
+    cr_expect_str_eq(out(&s), "ytterligare_st: 2 lines, no change\nkvalitet: 2 lines, no change\n");
+    cr_expect_eq(regel_diff(a, b, &o, NULL), REGEL_OK, "changed may be NULL");
+    /* An explanation or CSV is not a comparison. */
+    o.format = REGEL_FORMAT_CSV;
+    cr_expect_eq(regel_diff(a, b, &o, &changed), REGEL_ERR_USAGE);
+    cr_expect(strstr(s.reports, "a comparison is text (table) or JSON (jsonl), and explains nothing"), "%s", s.reports);
+    o.format = REGEL_FORMAT_TABLE;
+    o.explain = 1;
+    s.reports[0] = '\0';
+    cr_expect_eq(regel_diff(a, b, &o, &changed), REGEL_ERR_USAGE);
+    cr_expect(strstr(s.reports, "explains nothing"), "%s", s.reports);
+    o.explain = 0;
+    /* A date that is not one, a decision one version lacks. */
+    o.today = "2026-02-30";
+    s.reports[0] = '\0';
+    cr_expect_eq(regel_diff(a, b, &o, &changed), REGEL_ERR_USAGE);
+    cr_expect(strstr(s.reports, "2026-02-30 is not a date in the calendar"), "%s", s.reports);
+    o.today = "2026-11-22";
+    const char *only[] = {"kvalitett"};
+    o.decisions = only;
+    o.ndecisions = 1;
+    s.reports[0] = '\0';
+    cr_expect_eq(regel_diff(a, b, &o, &changed), REGEL_ERR_USAGE);
+    cr_expect(strstr(s.reports, "the policy has no decision called 'kvalitett'; did you mean 'kvalitet'?"), "%s",
+              s.reports);
+    o.decisions = NULL;
+    o.ndecisions = 0;
+    /* Programs or options that are not there. */
+    cr_expect_eq(regel_diff(NULL, b, &o, &changed), REGEL_ERR_USAGE);
+    cr_expect_eq(regel_diff(a, NULL, &o, &changed), REGEL_ERR_USAGE);
+    cr_expect_eq(regel_diff(a, b, NULL, &changed), REGEL_ERR_USAGE);
+    o.write = NULL;
+    cr_expect_eq(regel_diff(a, b, &o, &changed), REGEL_ERR_USAGE);
+    free(s.data);
+    regel_program_free(a);
+    regel_program_free(b);
+}
+
+Test(api, test_refuses_dates_and_percentages_that_are_not_ones)
+{
+    write_file("t.regel", "const A = 1\n\ntest \"t\" {\n    expect A == 1\n}\n");
+    char path[256];
+    snprintf(path, sizeof path, "%s/t.regel", dir);
+    const char *paths[] = {path};
+    Sink s = {0};
+    regel_test_options o;
+    regel_test_options_init(&o);
+    o.write = on_write;
+    o.write_ctx = &s;
+    o.report = on_report;
+    o.report_ctx = &s;
+    o.today = "2026-02-30";
+    cr_expect_eq(regel_test(paths, 1, NULL, NULL, &o, NULL), REGEL_ERR_USAGE);
+    cr_expect(strstr(s.reports, "2026-02-30 is not a date in the calendar"), "%s", s.reports);
+    o.today = "22/11/2026";
+    cr_expect_eq(regel_test(paths, 1, NULL, NULL, &o, NULL), REGEL_ERR_USAGE);
+    cr_expect(strstr(s.reports, "the date for today is written YYYY-MM-DD, not '22/11/2026'"), "%s", s.reports);
+    o.today = NULL;
+    o.min_coverage = 101;
+    cr_expect_eq(regel_test(paths, 1, NULL, NULL, &o, NULL), REGEL_ERR_USAGE);
+    cr_expect(strstr(s.reports, "the required rule coverage is a percentage from 0 to 100, not 101"), "%s", s.reports);
+    o.min_coverage = 0;
+    regel_test_summary sum;
+    cr_expect_eq(regel_test(paths, 1, NULL, NULL, &o, &sum), REGEL_OK, "%s", s.reports);
+    cr_expect_eq(sum.passed, 1);
+    cr_expect(strstr(out(&s), "1 passed, 0 failed\n"), "%s", out(&s));
+    o.write = NULL;
+    cr_expect_eq(regel_test(paths, 1, NULL, NULL, &o, NULL), REGEL_ERR_USAGE);
+    cr_expect_eq(regel_test(paths, 1, NULL, NULL, NULL, NULL), REGEL_ERR_USAGE);
+    free(s.data);
+}

@@ -495,6 +495,22 @@ Test(check, outcome_and_fields_cannot_use_names_after_a_guard)
     cr_expect_eq(r.diags->errors, 2, "only the two uses of late:\n%s", diags_text(r.diags));
 }
 
+Test(check, an_outcome_or_field_may_name_its_own_elements_after_a_guard)
+{
+    /* x is bound by the field itself, so the guard does not matter; late,
+     * used inside the same element's condition, still does. */
+    const char *src = "decision d for q in [1, 2] key text(q) {\n"
+                      "    guard G1 q > 0 else \"x\"\n"
+                      "    let late = q + 1\n"
+                      "    field a = count([1, 2, 3], x => x > q)\n"
+                      "    field b = count([1, 2, 3], x => x > late)\n"
+                      "    outcome { ja if any([q], y => y > 1)  nej }\n"
+                      "}\n";
+    expect_error_at(src, "'late' is declared after a guard, so an outcome or field cannot use it", 5, 41);
+    Result r = check_src(src);
+    cr_expect_eq(r.diags->errors, 1, "only the use of late:\n%s", diags_text(r.diags));
+}
+
 Test(check, decision_needs_an_outcome_and_a_key)
 {
     const Diagnostic *g = expect_error_at("decision d for x in [1] key \"k\" {\n}\n", "decision d has no outcome", 1,
@@ -1117,6 +1133,82 @@ Test(check, table_rows_that_differ_or_other_hit_policies_are_not_warned_about)
     expect_no_warning(RECORDS "table t(r: R) -> Int all {\n    r.listade > 1 => 1,\n    r.listade > 1 => 2,\n}\n");
     /* The last row may always hold: it is an else written as a condition. */
     expect_no_warning(RECORDS "table t(r: R) -> Int {\n    r.listade > 1 => 1,\n    true => 2,\n}\n");
+}
+
+/* The lines of the warnings of src containing needle, in order, as "12 14 ...". */
+static const char *warning_lines(const char *src, const char *needle)
+{
+    Result r = check_src(src);
+    cr_expect_eq(r.diags->errors, 0, "%s", diags_text(r.diags));
+    RgBuf b;
+    buf_init(&b);
+    for (size_t i = 0; i < r.diags->count; i++) {
+        const Diagnostic *g = &r.diags->items[i];
+        if (g->level != DIAG_WARNING || !strstr(g->message, needle))
+            continue;
+        long l, c;
+        span_position(r.files, g->span, &l, &c);
+        buf_printf(&b, "%s%ld", b.len ? " " : "", l);
+    }
+    return b.data ? b.data : "";
+}
+
+Test(check, rows_alike_in_every_kind_of_expression_are_found)
+{
+    /* Each even row repeats the one before it; the rows after them are
+     * alike but for one part, and are not warned about. */
+    const char *src = "record K {\n    namn: Text\n    d: Decimal\n    b: Bool\n    dt: Date\n    o: Int?\n"
+                      "    xs: List<Int>\n}\n\n"                         /* lines 1-9 */
+                      "table t(k: K) -> Int {\n"                         /* 10 */
+                      "    k.d == 1.5 => 1,\n    k.d == 1.5 => 2,\n"      /* 11, 12 */
+                      "    k.b == true => 3,\n    k.b == true => 4,\n"
+                      "    k.dt == 2026-01-01 => 5,\n    k.dt == 2026-01-01 => 6,\n"
+                      "    k.o == none => 7,\n    k.o == none => 8,\n"
+                      "    k.xs[0] == 1 => 9,\n    k.xs[0] == 1 => 10,\n"
+                      "    count(k.xs) > 1 => 11,\n    count(k.xs) > 1 => 12,\n"
+                      "    \"{k.namn}!\" == \"x\" => 13,\n    \"{k.namn}!\" == \"x\" => 14,\n"
+                      "    any(k.xs, x => x > 1) => 15,\n    any(k.xs, x => x > 1) => 16,\n"
+                      "    any(k.xs, it > 2) => 17,\n    any(k.xs, it > 2) => 18,\n"
+                      "    k.dt + 3 months > 2026-01-01 => 19,\n    k.dt + 3 months > 2026-01-01 => 20,\n"
+                      "    (if k.b then 1 else 2) > 1 => 21,\n    (if k.b then 1 else 2) > 1 => 22,\n"
+                      "    count(k.xs where it > 3) > 0 => 23,\n    count(k.xs where it > 3) > 0 => 24,\n"
+                      "    max(k.xs, it * 2)! > 1 => 25,\n    max(k.xs, it * 3)! > 1 => 26,\n"
+                      "    min(k.xs)! > 1 => 27,\n    max(k.xs)! > 1 => 28,\n"
+                      "    \"{k.namn}?\" == \"x\" => 29,\n    \"{k.namn}{k.namn}\" == \"x\" => 30,\n"
+                      "    any(k.xs, y => y > 1) => 31,\n    any(k.xs, it > 1) => 32,\n"
+                      "    k.dt + 3 days > 2026-01-01 => 33,\n    k.dt + 4 months > 2026-01-01 => 34,\n"
+                      "    (if k.b then 1 else 3) > 1 => 35,\n    k.xs[1] == 1 => 36,\n"
+                      "    k.namn == \"a\" => 37,\n    k.namn == \"ab\" => 38,\n"
+                      "    k.o ?? 1 > 0 => 39,\n    k.o ?? 1 > 0 => 40,\n"
+                      "    not k.b => 41,\n    not k.b => 42,\n"
+                      "    else => 0,\n}\n";
+    cr_expect_str_eq(warning_lines(src, "an earlier row has the same condition"),
+                     "12 14 16 18 20 22 24 26 28 30 32 34 50 52");
+}
+
+Test(check, conditions_of_constants_are_worked_out)
+{
+    /* Every comparison of two constant numbers, either way round, through
+     * + - * and named constants; == of two constant yes/no values; an if
+     * whose condition is known. */
+    const char *src = "const N = 3\nconst JA = true\n" RECORDS
+                      "decision d for r in rs {\n    outcome ja | nej\n"        /* 7, 8 */
+                      "    must A1 N + 1 == 4 else \"x\"\n"                        /* 9 */
+                      "    must A2 N - 1 != 3 else \"x\"\n"
+                      "    must A3 1 < N else \"x\"\n"
+                      "    must A4 N <= 3 else \"x\"\n"
+                      "    must A5 4 > N else \"x\"\n"
+                      "    must A6 N >= 3 else \"x\"\n"
+                      "    must A7 JA == true else \"x\"\n"
+                      "    must A8 (if JA then true else false) else \"x\"\n"
+                      "    must A9 -N < 0 else \"x\"\n"
+                      "    must B1 0 <= count(r.xs) else \"x\"\n"
+                      "    must B2 0 < count(r.xs) + 1 else \"x\"\n"                 /* not worked out */
+                      "    must B3 N * 2 == 6 else \"x\"\n"
+                      "    must B4 N - 4 > 0 else \"x\"\n"                           /* false */
+                      "    must B5 JA != true else \"x\"\n"                          /* false */
+                      "}\n";
+    cr_expect_str_eq(warning_lines(src, "can never fail"), "9 10 11 12 13 14 15 16 17 18 20");
 }
 
 Test(check, an_else_row_that_is_not_last_is_an_error_with_a_hint)

@@ -146,6 +146,25 @@ Test(compile, text_is_folded)
     cr_expect_eq(count_op(p, ch, BC_CONCAT), 0);
 }
 
+Test(compile, negation_and_decimal_subtraction_are_folded)
+{
+    Program *p = compile_ok(one_field("const JA = not false", "if JA then 2.5 - 0.75 else -1.25"));
+    uint32_t ch = decision(p, "t")->chunk;
+    cr_expect_eq(count_const(p, ch, "\"1.75\""), 1, "%s", disasm_all(p, "t"));
+    cr_expect_eq(count_op(p, ch, BC_SUB_DEC), 0, "%s", disasm_all(p, "t"));
+    cr_expect_eq(count_op(p, ch, BC_NOT), 0, "%s", disasm_all(p, "t"));
+    p = compile_ok(one_field("", "-(0.5)"));
+    ch = decision(p, "t")->chunk;
+    cr_expect_eq(count_const(p, ch, "\"-0.5\""), 1, "%s", disasm_all(p, "t"));
+}
+
+Test(compile, a_constant_list_of_decimals_holds_decimals)
+{
+    Program *p = compile_ok(one_field("const L: List<Decimal> = [1, 2.5]", "L"));
+    uint32_t ch = decision(p, "t")->chunk;
+    cr_expect_eq(count_const(p, ch, "[\"1\",\"2.5\"]"), 1, "the 1 is a Decimal:\n%s", disasm_all(p, "t"));
+}
+
 Test(compile, expressions_on_values_are_not_folded)
 {
     Program *p = compile_ok(one_field("", "x * 2 + 1"));

@@ -450,3 +450,284 @@ Test(embed, data_from_a_folder)
     rmdir(dir);
     regel_program_free(p);
 }
+
+/* ---------------------------------------------------------------- every kind of field, and misuse */
+
+/* A record with a field of every kind a host can set or append to. */
+#define KINDS                                                                                        \
+    "enum Niva = lag as \"låg\" | hog from \"HÖG\"\n"                                              \
+    "record Chef {\n    namn: Text\n}\n"                                                             \
+    "record Alla {\n"                                                                                \
+    "    id: Text\n    chef: Chef?\n    ledare: Chef?\n    flaggor: List<Bool>\n"                       \
+    "    grader: List<Decimal>\n    datum: Set<Date>\n    nivaer: List<Niva>\n    tal: List<Int>\n}\n" \
+    "source alla: Alla from jsonl \"alla.jsonl\" key id\n"                                           \
+    "source chefer: Chef from jsonl \"chefer.jsonl\" key namn\n"                                     \
+    "decision k for a in alla {\n"                                                                   \
+    "    outcome ja | nej\n"                                                                         \
+    "    must K1 a.chef?.namn == \"Åsa\" else \"chef\"\n"                                             \
+    "    must K2 all(a.flaggor) and sum(a.grader) > 1 and count(a.datum) == 2 else \"listor\"\n"   \
+    "    must K3 hog in a.nivaer and chefer[\"Åsa\"] != none else \"nivå\"\n"                         \
+    "    field antal = count(a.tal)\n"                                                               \
+    "}\n"
+
+Test(embed, every_kind_of_field_is_set_and_appended)
+{
+    regel_program *p;
+    cr_assert_eq(regel_compile_string("alla.regel", KINDS, strlen(KINDS), on_diag, NULL, &p), REGEL_OK, "%s",
+                 diagnostics);
+    int alla = regel_source_record_type(p, "alla"), chef = regel_record_type(p, "Chef");
+    cr_assert(alla >= 0 && chef >= 0);
+    regel_record *a, *c;
+    cr_assert_eq(regel_record_new(p, alla, &a), REGEL_OK);
+    cr_assert_eq(regel_record_new(p, chef, &c), REGEL_OK);
+    cr_assert_eq(regel_record_set_text(c, regel_record_slot(c, "namn"), "Åsa", strlen("Åsa")), REGEL_OK);
+    cr_expect_eq(regel_record_set_text(a, regel_record_slot(a, "id"), "A1", 2), REGEL_OK);
+    cr_expect_eq(regel_record_set_record(a, regel_record_slot(a, "chef"), c), REGEL_OK, "%s", regel_record_error(a));
+    cr_expect_eq(regel_record_append_bool(a, regel_record_slot(a, "flaggor"), 1), REGEL_OK);
+    cr_expect_eq(regel_record_append_decimal(a, regel_record_slot(a, "grader"), 125, 2), REGEL_OK);
+    cr_expect_eq(regel_record_append_date(a, regel_record_slot(a, "datum"), 2026, 1, 1), REGEL_OK);
+    cr_expect_eq(regel_record_append_date(a, regel_record_slot(a, "datum"), 2026, 1, 1), REGEL_OK, "a set keeps one");
+    cr_expect_eq(regel_record_append_date(a, regel_record_slot(a, "datum"), 2026, 2, 1), REGEL_OK);
+    /* An enum word as the policy writes it, as exports spell it, as text shows it. */
+    cr_expect_eq(regel_record_append_enum(a, regel_record_slot(a, "nivaer"), "hog"), REGEL_OK);
+    cr_expect_eq(regel_record_append_enum(a, regel_record_slot(a, "nivaer"), "HÖG"), REGEL_OK);
+    cr_expect_eq(regel_record_append_enum(a, regel_record_slot(a, "nivaer"), "låg"), REGEL_OK, "%s",
+                 regel_record_error(a));
+    cr_expect_eq(regel_record_append_int(a, regel_record_slot(a, "tal"), 7), REGEL_OK);
+
+    regel_data *d;
+    cr_assert_eq(regel_data_new(p, &d), REGEL_OK);
+    cr_expect_eq(regel_data_add(d, "chefer", c), REGEL_OK);
+    regel_context_options o;
+    regel_context_options_init(&o);
+    o.data = d;
+    regel_context *ctx;
+    cr_assert_eq(regel_context_new(p, &o, &ctx), REGEL_OK);
+    const regel_result *r;
+    cr_assert_eq(regel_decide(ctx, regel_decision_index(p, "k"), a, &r), REGEL_OK, "%s", regel_context_error(ctx));
+    cr_expect_str_eq(r->outcome_word, "ja");
+    const char *json;
+    cr_assert_eq(regel_result_json(ctx, &json, NULL), REGEL_OK);
+    cr_expect_str_eq(json, "{\"decision\":\"k\",\"id\":\"A1\",\"outcome\":\"ja\",\"reasons\":[],\"antal\":1}");
+    regel_context_free(ctx);
+    regel_data_free(d);
+    regel_record_free(c);
+    regel_record_free(a);
+    regel_program_free(p);
+}
+
+static void keep_report(void *ctx, const char *line)
+{
+    snprintf(ctx, 256, "%s", line);
+}
+
+Test(embed, misuse_is_refused_with_a_reason)
+{
+    regel_program *p;
+    cr_assert_eq(regel_compile_string("alla.regel", KINDS, strlen(KINDS), on_diag, NULL, &p), REGEL_OK, "%s",
+                 diagnostics);
+    regel_program *other = program();
+    int alla = regel_source_record_type(p, "alla"), chef = regel_record_type(p, "Chef");
+    regel_record *a, *c, *foreign;
+    cr_assert_eq(regel_record_new(p, alla, &a), REGEL_OK);
+    cr_assert_eq(regel_record_new(p, chef, &c), REGEL_OK);
+    cr_assert_eq(regel_record_new(other, regel_record_type(other, "Omrade"), &foreign), REGEL_OK);
+
+    /* Names that are not there. */
+    cr_expect_eq(regel_record_type(p, "Ingen"), -1);
+    cr_expect_eq(regel_record_type(NULL, "Chef"), -1);
+    cr_expect_eq(regel_source_record_type(p, "ingen"), -1);
+    cr_expect_eq(regel_source_record_type(p, NULL), -1);
+    cr_expect_eq(regel_field_slot(p, 99, "namn"), -1);
+    cr_expect_eq(regel_field_slot(p, chef, NULL), -1);
+    cr_expect_eq(regel_record_new(p, 99, &c), REGEL_ERR_USAGE);
+
+    /* Values that do not fit, each with its reason. */
+    cr_expect_eq(regel_record_set_record(a, regel_record_slot(a, "chef"), NULL), REGEL_ERR_USAGE);
+    cr_expect_str_eq(regel_record_error(a), "the record is NULL");
+    cr_expect_eq(regel_record_set_record(a, regel_record_slot(a, "chef"), a), REGEL_ERR_USAGE);
+    cr_expect(strstr(regel_record_error(a), "the record is a Alla, not a Chef"), "%s", regel_record_error(a));
+    cr_expect_eq(regel_record_set_enum(a, regel_record_slot(a, "nivaer"), NULL), REGEL_ERR_USAGE);
+    cr_expect_str_eq(regel_record_error(a), "the word is NULL");
+    cr_expect_eq(regel_record_append_enum(a, regel_record_slot(a, "nivaer"), NULL), REGEL_ERR_USAGE);
+    cr_expect_str_eq(regel_record_error(a), "the word is NULL");
+    cr_expect_eq(regel_record_append_record(a, regel_record_slot(a, "chef"), NULL), REGEL_ERR_USAGE);
+    cr_expect_str_eq(regel_record_error(a), "the record is NULL");
+    cr_expect_eq(regel_record_set_text(a, regel_record_slot(a, "id"), NULL, 3), REGEL_ERR_USAGE);
+    cr_expect_str_eq(regel_record_error(a), "the text is NULL");
+    cr_expect_eq(regel_record_set_text(a, regel_record_slot(a, "id"), NULL, 0), REGEL_OK, "no bytes: empty text");
+    cr_expect_eq(regel_record_append_bool(a, regel_record_slot(a, "tal"), 1), REGEL_ERR_USAGE);
+    cr_expect_eq(regel_record_append_decimal(a, regel_record_slot(a, "grader"), 1, 19), REGEL_ERR_USAGE);
+    cr_expect_eq(regel_record_append_date(a, regel_record_slot(a, "datum"), 2026, 13, 1), REGEL_ERR_USAGE);
+    cr_expect_eq(regel_record_append_enum(a, regel_record_slot(a, "nivaer"), "mellan"), REGEL_ERR_USAGE);
+    cr_expect_eq(regel_record_set_none(a, regel_record_slot(a, "tal")), REGEL_ERR_USAGE);
+    /* Handles that are not there. */
+    cr_expect_eq(regel_record_set_int(NULL, 0, 1), REGEL_ERR_USAGE);
+    cr_expect_eq(regel_record_set_text(NULL, 0, "x", 1), REGEL_ERR_USAGE);
+    cr_expect_null(regel_record_error(NULL));
+    cr_expect_eq(regel_record_slot(NULL, "id"), -1);
+    regel_record_clear(NULL);
+    regel_record_free(NULL);
+
+    /* Data: a source that is not there, a record of another type, another
+     * program's record; and no loading once a context uses it. */
+    regel_data *d;
+    cr_assert_eq(regel_data_new(p, &d), REGEL_OK);
+    cr_expect_eq(regel_data_new(NULL, &d), REGEL_ERR_USAGE);
+    cr_assert_eq(regel_data_new(p, &d), REGEL_OK);
+    cr_expect_eq(regel_data_add(d, "ingen", c), REGEL_ERR_USAGE);
+    cr_expect_eq(regel_data_add(d, "alla", c), REGEL_ERR_USAGE);
+    cr_expect_eq(regel_data_add(d, "chefer", foreign), REGEL_ERR_USAGE);
+    cr_expect_eq(regel_data_add(NULL, "chefer", c), REGEL_ERR_USAGE);
+    cr_expect_eq(regel_data_load(NULL, "/tmp", NULL, NULL), REGEL_ERR_USAGE);
+
+    /* Contexts: a today that is not a date, data of another program. */
+    regel_context_options o;
+    regel_context_options_init(&o);
+    regel_context *ctx;
+    o.today = "2026-02-30";
+    cr_expect_eq(regel_context_new(p, &o, &ctx), REGEL_ERR_USAGE);
+    regel_data *theirs;
+    cr_assert_eq(regel_data_new(other, &theirs), REGEL_OK);
+    o.today = NULL;
+    o.data = theirs;
+    cr_expect_eq(regel_context_new(p, &o, &ctx), REGEL_ERR_USAGE);
+    cr_expect_eq(regel_context_new(NULL, &o, &ctx), REGEL_ERR_USAGE);
+    o.data = d;
+    cr_assert_eq(regel_context_new(p, &o, &ctx), REGEL_OK);
+    char reports[256] = "";
+    cr_expect_eq(regel_data_load(d, "/tmp", keep_report, reports), REGEL_ERR_USAGE);
+    cr_expect_str_eq(reports, "the data is in use by a context: load it before making contexts");
+
+    /* Results before a decision, a record that is not there, fields and
+     * messages that are not there. */
+    const char *text;
+    cr_expect_eq(regel_result_message(ctx, 0, &text, NULL), REGEL_ERR_USAGE);
+    cr_expect_str_eq(regel_context_error(ctx), "there is no result: regel_decide did not succeed");
+    cr_expect_eq(regel_result_field(ctx, 0, 0, &text, NULL), REGEL_ERR_USAGE);
+    cr_expect_str_eq(regel_context_error(ctx), "there is no result: regel_decide did not succeed");
+    const regel_result *r;
+    int k = regel_decision_index(p, "k");
+    cr_expect_eq(regel_decide(ctx, k, NULL, &r), REGEL_ERR_USAGE);
+    cr_expect_str_eq(regel_context_error(ctx), "the record is NULL");
+    cr_expect_eq(regel_decide(NULL, k, a, &r), REGEL_ERR_USAGE);
+    cr_assert_eq(regel_record_set_text(a, regel_record_slot(a, "id"), "A2", 2), REGEL_OK);
+    cr_assert_eq(regel_decide(ctx, k, a, &r), REGEL_OK, "%s", regel_context_error(ctx));
+    cr_expect_str_eq(r->outcome_word, "nej");
+    cr_expect_eq(regel_result_field(ctx, 1, 0, &text, NULL), REGEL_ERR_USAGE);
+    cr_expect_str_eq(regel_context_error(ctx), "the decision has no output field with that number");
+    cr_expect_eq(regel_result_message(NULL, 0, &text, NULL), REGEL_ERR_USAGE);
+    cr_expect_eq(regel_result_field(NULL, 0, 0, &text, NULL), REGEL_ERR_USAGE);
+    cr_expect_eq(regel_result_json(NULL, &text, NULL), REGEL_ERR_USAGE);
+    cr_expect_null(regel_context_error(NULL));
+    regel_context_set_limits(NULL, NULL);
+    regel_context_set_limits(ctx, NULL);
+
+    regel_context_free(ctx);
+    regel_data_free(d);
+    regel_data_free(theirs);
+    regel_record_free(foreign);
+    regel_record_free(c);
+    regel_record_free(a);
+    regel_program_free(other);
+    regel_program_free(p);
+}
+
+Test(embed, saving_loading_and_keys_refuse_what_they_cannot_do)
+{
+    regel_program *p = program();
+    unsigned char pk[REGEL_PUBLIC_KEY_BYTES], sk[REGEL_SECRET_KEY_BYTES], key[REGEL_SECRET_KEY_BYTES];
+    cr_assert_eq(regel_keygen(pk, sk), REGEL_OK);
+    /* Files that cannot be written or read, each named in the message. */
+    diagnostics[0] = '\0';
+    cr_expect_eq(regel_program_save(p, "/nonexistent/x.rgc", NULL, on_diag, NULL), REGEL_ERR_OUTPUT);
+    cr_expect(strstr(diagnostics, "/nonexistent/x.rgc: error: cannot write the file: No such file or directory"),
+              "%s", diagnostics);
+    diagnostics[0] = '\0';
+    cr_expect_eq(regel_key_write("/nonexistent/k.pub", pk, 0, on_diag, NULL), REGEL_ERR_OUTPUT);
+    cr_expect(strstr(diagnostics, "/nonexistent/k.pub: error: cannot write the key: No such file or directory"), "%s",
+              diagnostics);
+    diagnostics[0] = '\0';
+    cr_expect_eq(regel_key_read("/nonexistent/k.key", 1, key, on_diag, NULL), REGEL_ERR_USAGE);
+    cr_expect(strstr(diagnostics, "/nonexistent/k.key"), "%s", diagnostics);
+    /* A buffer without a name is called <buffer>. */
+    diagnostics[0] = '\0';
+    regel_program *q;
+    cr_expect_eq(regel_program_load_buffer(NULL, "not a program", 13, NULL, on_diag, NULL, &q), REGEL_ERR_IMAGE);
+    cr_expect(strstr(diagnostics, "<buffer>: error: "), "%s", diagnostics);
+    /* Host functions counted but not given. */
+    unsigned char *data;
+    size_t len;
+    cr_assert_eq(regel_program_save_buffer(p, NULL, &data, &len, on_diag, NULL), REGEL_OK);
+    regel_load_options o;
+    regel_load_options_init(&o);
+    o.nhosts = 2;
+    diagnostics[0] = '\0';
+    cr_expect_eq(regel_program_load_buffer_opts("x.rgc", data, len, &o, on_diag, NULL, &q), REGEL_ERR_USAGE);
+    cr_expect(strstr(diagnostics, "x.rgc: error: the options give host functions but no table of them"), "%s",
+              diagnostics);
+    regel_free(data);
+    /* Arguments that are not there. */
+    cr_expect_eq(regel_program_save(p, NULL, NULL, on_diag, NULL), REGEL_ERR_USAGE);
+    cr_expect_eq(regel_program_save(NULL, "x.rgc", NULL, on_diag, NULL), REGEL_ERR_USAGE);
+    cr_expect_eq(regel_program_save_buffer(NULL, NULL, &data, &len, on_diag, NULL), REGEL_ERR_USAGE);
+    cr_expect_eq(regel_program_load(NULL, NULL, on_diag, NULL, &q), REGEL_ERR_USAGE);
+    cr_expect_eq(regel_program_load_buffer("x.rgc", NULL, 10, NULL, on_diag, NULL, &q), REGEL_ERR_USAGE);
+    cr_expect_eq(regel_key_write(NULL, pk, 0, on_diag, NULL), REGEL_ERR_USAGE);
+    cr_expect_eq(regel_key_read("k.pub", 0, NULL, on_diag, NULL), REGEL_ERR_USAGE);
+    cr_expect_null(regel_program_version(NULL));
+    cr_expect_eq(regel_program_is_signed(NULL), 0);
+    /* Decisions, words and fields that are not there. */
+    cr_expect_eq(regel_decision_index(p, NULL), -1);
+    cr_expect_eq(regel_decision_index(NULL, "bedomning"), -1);
+    cr_expect_eq(regel_decision_index(p, "ingen"), -1);
+    cr_expect_eq(regel_decision_word_count(p, -1), 0);
+    cr_expect_eq(regel_decision_word_count(p, 99), 0);
+    cr_expect_null(regel_decision_word(p, 0, 99));
+    cr_expect_eq(regel_decision_field_count(p, 99), 0);
+    cr_expect_null(regel_decision_field_name(p, 0, 99));
+    regel_program_free(p);
+}
+
+Test(embed, many_reasons_json_records_and_a_record_changed_before_its_messages)
+{
+    const char *text = "record R {\n    id: Text\n    n: Int\n    tal: List<Int>\n}\n"
+                       "source rs: R from jsonl \"r.jsonl\" key id\n"
+                       "decision d for r in rs {\n    outcome ja | nej\n"
+                       "    must A1 for t in r.tal: t > r.n else \"{t} är för litet\"\n"
+                       "    field antal = count(r.tal)\n}\n";
+    regel_program *p;
+    cr_assert_eq(regel_compile_string("r.regel", text, strlen(text), on_diag, NULL, &p), REGEL_OK, "%s", diagnostics);
+    regel_context *c = context(p, NULL);
+    regel_record *r;
+    cr_assert_eq(regel_record_new(p, regel_source_record_type(p, "rs"), &r), REGEL_OK);
+    /* A record read from a JSON object, with a list of 40 numbers. */
+    char json[512] = "{\"id\":\"A\",\"n\":100,\"tal\":[";
+    for (int i = 1; i <= 40; i++)
+        snprintf(json + strlen(json), sizeof json - strlen(json), "%s%d", i > 1 ? "," : "", i);
+    strcat(json, "]}");
+    cr_assert_eq(regel_record_read_json(r, "request", 1, json, strlen(json)), REGEL_OK, "%s", regel_record_error(r));
+    const regel_result *res;
+    int d = regel_decision_index(p, "d");
+    cr_assert_eq(regel_decide(c, d, r, &res), REGEL_OK, "%s", regel_context_error(c));
+    cr_expect_eq(res->nreasons, 40, "one reason for each number");
+    cr_expect_str_eq(res->refs[39], "A1");
+    const char *m;
+    cr_assert_eq(regel_result_message(c, 39, &m, NULL), REGEL_OK);
+    cr_expect_str_eq(m, "40 är för litet");
+    cr_assert_eq(regel_result_field(c, 0, 1, &m, NULL), REGEL_OK);
+    cr_expect_str_eq(m, "40");
+    /* The record changed between the decision and its messages. */
+    cr_assert_eq(regel_decide(c, d, r, &res), REGEL_OK);
+    cr_assert_eq(regel_record_set_int(r, regel_record_slot(r, "n"), 0), REGEL_OK);
+    cr_expect_eq(regel_result_message(c, 0, &m, NULL), REGEL_ERR_USAGE);
+    cr_expect_str_eq(regel_context_error(c), "the record changed after it was decided");
+    /* A JSON object that is not one. */
+    cr_expect_eq(regel_record_read_json(r, "request", 2, "{\"id\":", 6), REGEL_ERR_DATA);
+    cr_expect(strstr(regel_record_error(r), "request:2:"), "%s", regel_record_error(r));
+    cr_expect_eq(regel_record_read_json(r, "request", 3, NULL, 4), REGEL_ERR_USAGE);
+    cr_expect_eq(regel_record_read_json(NULL, "request", 3, "{}", 2), REGEL_ERR_USAGE);
+    regel_record_free(r);
+    regel_context_free(c);
+    regel_program_free(p);
+}

@@ -67,6 +67,12 @@ static const char POLICY[] =
     "decision k for vc in vcs {\n"
     "    outcome inne | ute\n"
     "    include q(vc)\n"
+    "}\n"
+    "decision c for vc in vcs {\n"
+    "    outcome ja | nej\n"
+    "    must C1 vc.kvalitet and vc.listade >= 5000 else \"båda\"\n"
+    "    must C2 vc.listade >= 4000 and vc.st_antal >= 3 else \"st\"\n"
+    "    must C3 vc.listade >= 5000 or vc.grad <= 10 else \"antingen\"\n"
     "}\n";
 
 static const char DATA[] =
@@ -147,6 +153,24 @@ Test(explain, failed_comparisons_say_what_would_make_them_hold)
     expect_line(&s, "would hold with vc.godkand_till tidigast 2026-11-23 (1 dag senare)\n");
     expect_line(&s, "would hold with vc.grad högst 50,5\n");
     expect_line(&s, "would hold with vc.kvalitet = true\n");
+    free(s.data);
+    regel_program_free(p);
+}
+
+Test(explain, conditions_joined_by_and_or_or)
+{
+    regel_program *p = compile(REGEL_COMPILE_EXPLAIN);
+    Sink s = {0};
+    cr_assert_eq(run(p, 1, "c", "A", REGEL_FORMAT_TABLE, &s), REGEL_OK, "%s", s.reports);
+    /* A's kvalitet is false, so the listade of C1 was never compared: no
+     * single change is known to make C1 hold, and none is offered. */
+    const char *c1 = strstr(s.data, "C1"), *c2 = strstr(s.data, "C2");
+    cr_assert(c1 && c2 && c1 < c2, "%s", s.data);
+    cr_expect_null(memmem(c1, (size_t)(c2 - c1), "would hold", 10), "%s", s.data);
+    expect_line(&s, "reason: båda\n");
+    /* The part of an and that failed; either side of an or. */
+    expect_line(&s, "would hold with vc.st_antal minst 3 (1 fler)\n");
+    expect_line(&s, "would hold with vc.listade minst 5 000 (600 fler) eller vc.grad högst 10\n");
     free(s.data);
     regel_program_free(p);
 }

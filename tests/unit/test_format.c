@@ -187,6 +187,17 @@ Test(format, comments_in_queues_enums_and_rules)
                   "enum E =\n    # e\n    a  # after a\n    | b\n");
 }
 
+Test(format, comments_after_the_last_declaration_stay_at_the_end)
+{
+    expect_format("const A = 1\n\n\n# the end, after a blank line\n", "const A = 1\n\n# the end, after a blank line\n");
+    expect_format("const A = 1\n# the end\n# and more   \n\n\n", "const A = 1\n# the end\n# and more\n");
+}
+
+Test(format, empty_bodies_stay_on_one_line)
+{
+    expect_format("record R {\n}\nenum E = a\ntest \"t\" {\n\n}\n", "record R {}\nenum E = a\ntest \"t\" {}\n");
+}
+
 Test(format, an_empty_file_stays_empty)
 {
     char *out = fmt("");

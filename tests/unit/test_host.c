@@ -358,3 +358,189 @@ Test(host, precompiled_programs_bind_their_host_functions)
     regel_program_free(q);
     regel_free(image);
 }
+
+/* (Bool, Date, Decimal?) -> Date: the date moved on by the decimal's whole
+ * days when the flag is set; some amounts make it misbehave. */
+static regel_status flytta(void *ctx, regel_host_call *call)
+{
+    (void)ctx;
+    int flag, y, m, d;
+    cr_assert_eq(regel_host_arg_bool(call, 0, &flag), REGEL_OK);
+    cr_expect_eq(regel_host_arg_bool(call, 1, &flag), REGEL_ERR_USAGE, "a Date argument is not a Bool");
+    cr_assert_eq(regel_host_arg_bool(call, 0, &flag), REGEL_OK);
+    cr_assert_eq(regel_host_arg_date(call, 1, &y, &m, &d), REGEL_OK);
+    if (regel_host_arg_is_none(call, 2))
+        return regel_host_fail(call, NULL);
+    long long coef;
+    unsigned scale;
+    cr_assert_eq(regel_host_arg_decimal(call, 2, &coef, &scale), REGEL_OK);
+    if (coef == 99)
+        return regel_host_return_date(call, 2026, 2, 30);
+    if (coef == 98)
+        return regel_host_return_text(call, NULL, 4);
+    return regel_host_return_date(call, y, m, d + (flag ? (int)coef : 0));
+}
+
+/* (Int) -> Decimal: n / 100, or a scale past 18 for 0. */
+static regel_status hundradel(void *ctx, regel_host_call *call)
+{
+    (void)ctx;
+    long long n;
+    cr_assert_eq(regel_host_arg_int(call, 0, &n), REGEL_OK);
+    return regel_host_return_decimal(call, n, n == 0 ? 19 : 2);
+}
+
+Test(host, dates_decimals_and_bools_cross_the_boundary)
+{
+    static const regel_host_function table[] = {
+        {"flytta", "(Bool, Date, Decimal?) -> Date", flytta, NULL},
+        {"hundradel", "(Int) -> Decimal", hundradel, NULL},
+    };
+    const char *text = "record R {\n    id: Text\n    dagar: Decimal?\n    n: Int\n}\n"
+                       "source rs: R from jsonl \"r.jsonl\" key id\n"
+                       "decision d for r in rs {\n"
+                       "    outcome ja | nej\n"
+                       "    must D1 flytta(true, 2026-03-01, r.dagar) == 2026-03-04 else \"dag\"\n"
+                       "    must D2 hundradel(r.n) == 12.5 else \"del\"\n"
+                       "}\n";
+    regel_program *p;
+    cr_assert_eq(compile_with(text, table, 2, &p), REGEL_OK, "%s", diagnostics);
+    regel_context *c;
+    cr_assert_eq(regel_context_new(p, NULL, &c), REGEL_OK);
+    int type = regel_source_record_type(p, "rs");
+    regel_record *r;
+    cr_assert_eq(regel_record_new(p, type, &r), REGEL_OK);
+    int id = regel_record_slot(r, "id"), dagar = regel_record_slot(r, "dagar"), n = regel_record_slot(r, "n");
+    int d = regel_decision_index(p, "d");
+    const regel_result *res;
+    static const struct {
+        long long dagar; /* -1: none */
+        long long n;
+        regel_status status;
+        const char *outcome_or_error;
+    } cases[] = {
+        {3, 1250, REGEL_OK, "ja"},
+        {2, 1250, REGEL_OK, "nej"},
+        {-1, 1250, REGEL_ERR_EVAL, "host function flytta failed"},
+        {99, 1250, REGEL_ERR_EVAL, "host function flytta returned a date that does not exist in the years 1 to 9999"},
+        {98, 1250, REGEL_ERR_EVAL, "host function flytta returned text without its bytes (NULL)"},
+        {3, 0, REGEL_ERR_EVAL, "host function hundradel returned a decimal with more than 18 digits after the point"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        regel_record_clear(r);
+        cr_assert_eq(regel_record_set_text(r, id, "A", 1), REGEL_OK);
+        if (cases[i].dagar < 0)
+            cr_assert_eq(regel_record_set_none(r, dagar), REGEL_OK);
+        else
+            cr_assert_eq(regel_record_set_decimal(r, dagar, cases[i].dagar, 0), REGEL_OK);
+        cr_assert_eq(regel_record_set_int(r, n, cases[i].n), REGEL_OK);
+        regel_status st = regel_decide(c, d, r, &res);
+        cr_expect_eq(st, cases[i].status, "case %zu: %s", i, regel_context_error(c));
+        if (st == REGEL_OK)
+            cr_expect_str_eq(res->outcome_word, cases[i].outcome_or_error, "case %zu", i);
+        else
+            cr_expect(strstr(regel_context_error(c), cases[i].outcome_or_error), "case %zu: %s", i,
+                      regel_context_error(c));
+    }
+    /* Calls without a call are refused. */
+    cr_expect_eq(regel_host_return_int(NULL, 1), REGEL_ERR_USAGE);
+    cr_expect_eq(regel_host_return_date(NULL, 2026, 1, 1), REGEL_ERR_USAGE);
+    cr_expect_eq(regel_host_return_decimal(NULL, 1, 0), REGEL_ERR_USAGE);
+    cr_expect_eq(regel_host_return_text(NULL, "x", 1), REGEL_ERR_USAGE);
+    cr_expect_eq(regel_host_fail(NULL, "x"), REGEL_ERR_USAGE);
+    cr_expect_null(regel_host_name(NULL));
+    cr_expect_eq(regel_host_arg_count(NULL), 0);
+    regel_record_free(r);
+    regel_context_free(c);
+    regel_program_free(p);
+
+    /* A count of host functions without the table. */
+    regel_compile_options o;
+    regel_compile_options_init(&o);
+    o.nhosts = 1;
+    diagnostics[0] = '\0';
+    cr_expect_eq(regel_compile_string_opts("t.regel", "const A = 1\n", 12, &o, on_diag, NULL, &p), REGEL_ERR_USAGE);
+    cr_expect(strstr(diagnostics, "the options give 1 host functions but no table of them"), "%s", diagnostics);
+}
+
+Test(host, signatures_that_are_not_written_right)
+{
+    const char *plain = "fn f(x: Int) -> Int = x\n";
+    regel_host_function bad[] = {{"g", NULL, returns_none, NULL}};
+    static const struct {
+        const char *sig, *why;
+    } cases[] = {
+        {"(Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int) -> Int",
+         "has more than 16 parameters"},
+        {"(Int) -> Int then", "has more after its result type"},
+        {"(Int; Int) -> Int", "is not of the form (Text, Int) -> Bool"},
+        {"(, Int) -> Int", "is not of the form (Text, Int) -> Bool"},
+        {"(Int) ->", "is not of the form (Text, Int) -> Bool"},
+        {"(Map<Text, List<Int>>) -> Int", "names Map<Text, List<Int>>;"},
+        {"", "it has no signature"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        bad[0].signature = cases[i].sig;
+        refused(plain, bad, 1, REGEL_ERR_USAGE, cases[i].why);
+    }
+    /* Optional parameters and results, spaces anywhere: written back as
+     * regel writes them. */
+    static const regel_host_function ok[] = {{"g", " ( Int? ,Text ) ->Date? ", returns_none, NULL}};
+    regel_program *p;
+    cr_assert_eq(compile_with(plain, ok, 1, &p), REGEL_OK, "%s", diagnostics);
+    regel_program_free(p);
+}
+
+/* Returns a value of the kind its context names. */
+static regel_status returns_kind(void *ctx, regel_host_call *call)
+{
+    const char *kind = ctx;
+    if (strcmp(kind, "bool") == 0)
+        return regel_host_return_bool(call, 1);
+    if (strcmp(kind, "int") == 0)
+        return regel_host_return_int(call, 3);
+    if (strcmp(kind, "decimal") == 0)
+        return regel_host_return_decimal(call, 15, 1);
+    return regel_host_return_date(call, 2026, 1, 1);
+}
+
+Test(host, results_are_checked_against_the_declared_type)
+{
+    const char *text = "record R {\n    id: Text\n}\nsource rs: R from jsonl \"r.jsonl\" key id\n"
+                       "decision d for r in rs {\n    outcome ja | nej\n    field v = g(1)\n}\n";
+    static const struct {
+        const char *sig, *kind, *error; /* error NULL: accepted, field value in want */
+        const char *want;
+    } cases[] = {
+        {"(Int) -> Int", "bool", "host function g returned Bool for a declared Int", NULL},
+        {"(Int) -> Text", "int", "host function g returned Int for a declared Text", NULL},
+        {"(Int) -> Int", "decimal", "host function g returned Decimal for a declared Int", NULL},
+        {"(Int) -> Bool", "date", "host function g returned Date for a declared Bool", NULL},
+        {"(Int) -> Decimal", "int", NULL, "\"3\""},
+        {"(Int) -> Decimal?", "decimal", NULL, "\"1.5\""},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        regel_host_function table[] = {{"g", cases[i].sig, returns_kind, (void *)cases[i].kind}};
+        regel_program *p;
+        cr_assert_eq(compile_with(text, table, 1, &p), REGEL_OK, "%s", diagnostics);
+        regel_context *c;
+        cr_assert_eq(regel_context_new(p, NULL, &c), REGEL_OK);
+        regel_record *r;
+        cr_assert_eq(regel_record_new(p, regel_source_record_type(p, "rs"), &r), REGEL_OK);
+        cr_assert_eq(regel_record_set_text(r, regel_record_slot(r, "id"), "A", 1), REGEL_OK);
+        const regel_result *res;
+        regel_status st = regel_decide(c, regel_decision_index(p, "d"), r, &res);
+        if (cases[i].error) {
+            cr_expect_eq(st, REGEL_ERR_EVAL, "case %zu", i);
+            cr_expect(strstr(regel_context_error(c), cases[i].error), "case %zu: %s", i, regel_context_error(c));
+        } else {
+            cr_assert_eq(st, REGEL_OK, "case %zu: %s", i, regel_context_error(c));
+            const char *v;
+            cr_assert_eq(regel_result_field(c, 0, 1, &v, NULL), REGEL_OK);
+            cr_expect_str_eq(v, cases[i].want, "case %zu", i);
+        }
+        regel_record_free(r);
+        regel_context_free(c);
+        regel_program_free(p);
+    }
+}

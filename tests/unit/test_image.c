@@ -110,6 +110,37 @@ Test(image, round_trip_keeps_the_program)
     cr_expect(memcmp(again, data, len) == 0, "a saved, loaded and saved again program changed");
 }
 
+/* Periods and durations in types and constants, a field read from
+ * another column, and a decision's result (whose fields have no column). */
+Test(image, round_trip_of_periods_durations_and_decision_results)
+{
+    Program *p = compile_ok("record P {\n    id: Text\n    fran: Date from \"Från\"\n    till: Date\n}\n"
+                            "source ps: P from jsonl \"p.jsonl\" key id\n"
+                            "const D = 3 months\n"
+                            "fn lang(p: Period, d: Duration) -> Bool = days(p) > 30 and d == D\n"
+                            "decision a for x in ps {\n    outcome ja | nej\n"
+                            "    must A1 lang(period(x.fran, x.till), D) else \"kort\"\n}\n"
+                            "decision b for x in ps {\n    outcome ja | nej\n"
+                            "    must B1 a(x).outcome == ja else \"a\"\n}\n");
+    size_t len;
+    uint8_t *data = save(p, NULL, &len);
+    Program *q = load_ok(data, len, NULL);
+    cr_expect_str_eq(disassembly(q), disassembly(p));
+    cr_assert_eq(q->nconsts, p->nconsts);
+    for (uint32_t i = 0; i < p->nconsts; i++) {
+        RgBuf a, b;
+        buf_init(&a);
+        buf_init(&b);
+        value_write_literal(&a, p->consts[i]);
+        value_write_literal(&b, q->consts[i]);
+        cr_expect_str_eq(b.data, a.data, "constant %u differs", i);
+    }
+    cr_expect_str_eq(q->sources[0]->type->fields[1].column, "Från");
+    size_t len2;
+    uint8_t *again = save(q, NULL, &len2);
+    cr_expect(len2 == len && memcmp(again, data, len) == 0, "a saved, loaded and saved again program changed");
+}
+
 Test(image, round_trip_of_the_shipped_policies)
 {
     rg_alloc_init();

@@ -347,6 +347,77 @@ Test(verify, a_chunk_at_exactly_its_declared_depth_runs)
     cr_expect_str_eq(to_json(v.fields[0]), "6");
 }
 
+/* ---------------------------------------------------------------- the program's tables */
+
+/* A program of SOURCE whose tables (not only its code) may be changed:
+ * each compile makes its own. */
+static Program *fresh(void)
+{
+    return compile_ok(SOURCE);
+}
+
+Test(verify, tables_that_name_what_is_not_there)
+{
+    Program *p = fresh();
+    p->decisions[0].chunk = 999;
+    refused(p, "a decision names chunk 999, and there are");
+
+    p = fresh();
+    p->decisions[0].over_chunk = (int)p->decisions[0].chunk;
+    refused(p, "it is used as a decision and as a decision's list");
+
+    p = fresh();
+    p->decisions[0].subject_slot = 200;
+    refused(p, "the subject slot of decision d is not a local");
+
+    p = fresh();
+    p->decisions[0].body_pc = p->chunks[p->decisions[0].chunk].len + 10;
+    refused(p, "the body of decision d starts past its end");
+
+    p = fresh();
+    p->decisions[0].source = 5;
+    refused(p, "decision d runs over source 5, and there are 1");
+
+    p = fresh();
+    cr_assert_gt(p->decisions[0].nrules, 0);
+    p->decisions[0].rules[0] = 99;
+    refused(p, "decision d names rule 99, and there are");
+
+    p = fresh();
+    p->sources[0]->key_field = 9;
+    refused(p, "the key of source rs is not one of its fields");
+
+    p = fresh();
+    p->sources[0]->name = NULL;
+    refused(p, "source 0 is malformed");
+}
+
+Test(verify, tables_of_the_wrong_shape)
+{
+    Program *p = fresh();
+    p->rules[0].ref = NULL;
+    refused(p, "rule 0 is malformed");
+
+    p = fresh();
+    p->reason_type = NULL;
+    refused(p, "the record types of reasons and queue entries are missing or too small");
+
+    p = fresh();
+    cr_assert_gt(p->nrecords, 0);
+    p->records[0] = NULL;
+    refused(p, "record type 0 of RECORD is missing");
+
+    p = fresh();
+    RecordType *rt = (RecordType *)p->decisions[0].result_type;
+    cr_assert_not_null(rt);
+    rt->nfields = 1;
+    refused(p, "the result type of decision d is malformed");
+
+    p = fresh();
+    p->chunks[0].nparams = p->chunks[0].nlocals + 1;
+    refused(p, "parameters but");
+}
+
 Test(verify, a_range_selection_with_no_such_index)
 {
     Program *p = copy(compile_ok("record H {\n    id: Text\n    start: Date\n    slut: Date\n}\n"
