@@ -1122,8 +1122,13 @@ static int run_verb(int argc, char **argv)
         return cmd_keygen(argc - 2, argv + 2);
     if (strcmp(verb, "serve") == 0)
         return serve_main(argc - 1, argv + 1);
-    if (strcmp(verb, "lsp") == 0)
-        return argc == 2 ? lsp_serve(stdin, stdout) : usage_error("%s", "lsp takes no arguments");
+    if (strcmp(verb, "lsp") == 0) {
+        /* Clients built on vscode-languageclient ask for the one transport
+         * there is with --stdio. */
+        if (argc == 2 || (argc == 3 && strcmp(argv[2], "--stdio") == 0))
+            return lsp_serve(stdin, stdout);
+        return usage_error("%s", "lsp takes no arguments but --stdio (it speaks over standard input and output)");
+    }
     if (strcmp(verb, "version") == 0 || strcmp(verb, "--version") == 0) {
         printf("regel %s\n", regel_version());
         return REGEL_OK;
