@@ -952,6 +952,86 @@ static void check_record(Checker *c, Node *d)
     }
 }
 
+/* A record whose required field holds the record itself, directly or
+ * through other records' required fields, asks for a value without end:
+ * no export can give one and no policy can build one. Optional fields and
+ * lists end the chain (none, an empty list). One depth-first walk over
+ * the records and their required record fields finds each such cycle at
+ * the field that closes it. */
+typedef struct RecordStep {
+    const RecordType *rt;
+    size_t field; /* the next field to follow */
+} RecordStep;
+
+typedef struct RecordWalk {
+    const RecordType **recs; /* sorted by address, for finding a record's number */
+    uint8_t *state;          /* 0 not seen, 1 on the walk's path, 2 done */
+    RecordStep *path;        /* at most every record once */
+    size_t n;
+} RecordWalk;
+
+static int address_cmp(const void *x, const void *y)
+{
+    uintptr_t a = (uintptr_t) * (const RecordType *const *)x, b = (uintptr_t) * (const RecordType *const *)y;
+    return (a > b) - (a < b);
+}
+
+static uint8_t *walk_state(RecordWalk *w, const RecordType *rt)
+{
+    const RecordType **hit = bsearch(&rt, w->recs, w->n, sizeof *w->recs, address_cmp);
+    return hit ? &w->state[hit - w->recs] : NULL;
+}
+
+/* Depth first from rt, with a stack of its own: a chain of records can be
+ * longer than the C stack is deep. */
+static void walk_record(Checker *c, RecordWalk *w, const RecordType *rt)
+{
+    uint8_t *st = walk_state(w, rt);
+    if (!st || *st)
+        return;
+    *st = 1;
+    w->path[0] = (RecordStep){rt, 0};
+    size_t depth = 1;
+    while (depth) {
+        RecordStep *top = &w->path[depth - 1];
+        if (top->field == top->rt->nfields) {
+            *walk_state(w, top->rt) = 2;
+            depth--;
+            continue;
+        }
+        const FieldDef *f = &top->rt->fields[top->field++];
+        if (!f->type || f->type->kind != T_RECORD || !f->type->rec)
+            continue;
+        const RecordType *next = f->type->rec;
+        uint8_t *ns = walk_state(w, next);
+        if (!ns || *ns == 2)
+            continue;
+        if (*ns == 1) {
+            diag_error(c->diags, f->span,
+                       "record %s would hold itself without end (through %s.%s); "
+                       "make a field on the way optional (%s?) or a list",
+                       next->name, top->rt->name, f->name, next->name);
+            continue;
+        }
+        *ns = 1;
+        w->path[depth++] = (RecordStep){next, 0};
+    }
+}
+
+static void check_records_end(Checker *c)
+{
+    RecordWalk w = {NULL, NULL, NULL, c->out->nrecords};
+    if (!w.n)
+        return;
+    w.recs = rg_alloc(w.n * sizeof *w.recs);
+    memcpy(w.recs, c->out->records, w.n * sizeof *w.recs);
+    qsort(w.recs, w.n, sizeof *w.recs, address_cmp);
+    w.state = rg_alloc(w.n);
+    w.path = rg_alloc(w.n * sizeof *w.path);
+    for (size_t i = 0; i < c->out->nrecords; i++)
+        walk_record(c, &w, c->out->records[i]);
+}
+
 /* ---------------------------------------------------------------- formats and sources */
 
 typedef struct FormatOpts {
@@ -3576,6 +3656,7 @@ static void check_all(Checker *c)
                 check_record(c, d);
         }
     }
+    check_records_end(c);
     for (size_t i = 0; i < nmods; i++) {
         Module *m = c->out->modules[i];
         if (m->checked || m->ast->u.module.syntax_errors)
