@@ -791,6 +791,19 @@ regel_status regel_diff(const regel_program *before, const regel_program *after,
             o->report(o->report_ctx, "a comparison is text (table) or JSON (jsonl), and explains nothing");
         return REGEL_ERR_USAGE;
     }
+    /* A decision only one version has cannot be compared; say which. */
+    for (size_t i = 0; o->decisions && i < o->ndecisions; i++) {
+        bool old = program_decision(before->program, o->decisions[i]) >= 0;
+        if (old == (program_decision(after->program, o->decisions[i]) >= 0))
+            continue;
+        if (o->report) {
+            char line[512];
+            snprintf(line, sizeof line, "only the %s version has a decision called '%.200s': a comparison needs it in both",
+                     old ? "first (before)" : "second (after)", o->decisions[i]);
+            o->report(o->report_ctx, line);
+        }
+        return REGEL_ERR_USAGE;
+    }
     Sink sink;
     RunOptions ro;
     regel_status prepared = prepare_run(before->program, o, &sink, &ro);

@@ -1574,8 +1574,10 @@ static const Type *field_type(Checker *c, Node *n, const Type *base, Ident f)
                                                   : NULL;
     if (best)
         diag_hint(c->diags, "did you mean '%s'?", best);
-    else if (base->kind == T_LIST || base->kind == T_SET)
-        diag_hint(c->diags, "to take a field of every element, use map(xs, .%s)", fname);
+    else if (base->kind == T_LIST || base->kind == T_SET) {
+        const char *xs = n->kind == N_FIELD && n->u.field.obj ? expr_text(c, n->u.field.obj) : NULL;
+        diag_hint(c->diags, "to take a field of every element, use map(%s, .%s)", xs ? xs : "xs", fname);
+    }
     return NULL;
 }
 
