@@ -783,20 +783,16 @@ typedef struct RangeSearch {
     int nupper, nlower;
 } RangeSearch;
 
-/* A parameter of a call being looked into stands for its argument. */
+/* A parameter of the call being looked into stands for its argument
+ * (resolved already against the calls around it). */
 static const Node *range_resolve(const RangeSearch *R, const Node *n)
 {
-    for (int c = R->calls; c-- > 0;) {
-        if (n->kind != N_NAME || !n->u.name.sym)
-            return n;
-        const Node *to = NULL;
-        for (size_t i = 0; i < R->nparams[c] && !to; i++)
-            if (R->params[c][i] == n->u.name.sym)
-                to = R->args[c][i];
-        if (!to)
-            return n;
-        n = to;
-    }
+    int c = R->calls - 1;
+    if (c < 0 || n->kind != N_NAME || !n->u.name.sym)
+        return n;
+    for (size_t i = 0; i < R->nparams[c]; i++)
+        if (R->params[c][i] == n->u.name.sym)
+            return R->args[c][i];
     return n;
 }
 
@@ -948,30 +944,32 @@ static void emit_where(Compiler *C, const Node *n)
     bool split = nconj < MAX_CONJUNCTS || conj[MAX_CONJUNCTS - 1];
     int src = source_index_of(n->u.where.list);
     if (src >= 0 && split && !C->no_opt) {
-        int eq = -1, eq_field = -1;
-        const Node *eq_key = NULL;
+        /* The first conjunct a hash index answers, and the first equality
+         * (which also picks a range index's partition). */
+        int first = -1, first_field = -1, eq = -1, eq_field = -1;
+        const Node *first_key = NULL, *eq_key = NULL;
+        bool first_elements = false;
         for (size_t i = 0; i < nconj && eq < 0; i++) {
-            bool elements;
-            int field = index_conjunct(conj[i], lam->u.lambda.sym, &eq_key, &elements);
-            if (field >= 0 && !elements) {
-                eq = (int)i;
-                eq_field = field;
-            }
-        }
-        if (emit_range_select(C, lam, conj, nconj, src, eq, eq_field, eq >= 0 ? eq_key : NULL))
-            return;
-        for (size_t i = 0; i < nconj; i++) {
             const Node *key;
             bool elements;
             int field = index_conjunct(conj[i], lam->u.lambda.sym, &key, &elements);
             if (field < 0)
                 continue;
-            emit(C, key);
-            op_u16(C, elements ? BC_SELECT_IN : BC_SELECT, (uint32_t)src);
-            byte(C, field);
-            use_source_field(C, src, field, elements);
+            if (first < 0) {
+                first = (int)i, first_field = field, first_key = key, first_elements = elements;
+            }
+            if (!elements)
+                eq = (int)i, eq_field = field, eq_key = key;
+        }
+        if (emit_range_select(C, lam, conj, nconj, src, eq, eq_field, eq_key))
+            return;
+        if (first >= 0) {
+            emit(C, first_key);
+            op_u16(C, first_elements ? BC_SELECT_IN : BC_SELECT, (uint32_t)src);
+            byte(C, first_field);
+            use_source_field(C, src, first_field, first_elements);
             if (nconj > 1)
-                emit_filter(C, lam, conj, nconj, i, false);
+                emit_filter(C, lam, conj, nconj, (size_t)first, false);
             return;
         }
     }

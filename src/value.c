@@ -92,7 +92,7 @@ static bool is_number(Value v)
     return v.tag == V_INT || v.tag == V_DEC;
 }
 
-bool value_equal(Value a, Value b)
+bool value_equal_deep(Value a, Value b)
 {
     if (a.tag != b.tag) {
         if (is_number(a) && is_number(b))

@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "buf.h"
 #include "date.h"
@@ -142,8 +143,24 @@ bool set_contains(const List *set, Value v);
 
 Record *record_new(const RecordType *rt);
 
-/* Equality as `==` sees it: deep, Int and Decimal compare by value. */
-bool value_equal(Value a, Value b);
+/* Equality as `==` sees it: deep, Int and Decimal compare by value. The
+ * kinds that policies compare most often (whole numbers, dates, enum
+ * words, text) are decided here without a call, the rest in
+ * value_equal_deep: `==` and `in` are on the VM's hot path. */
+bool value_equal_deep(Value a, Value b);
+static inline bool value_equal(Value a, Value b)
+{
+    if (a.tag == b.tag) {
+        switch ((ValueTag)a.tag) {
+        case V_INT: return a.as.i == b.as.i;
+        case V_DATE: return a.as.date == b.as.date;
+        case V_ENUM: return a.as.enm == b.as.enm && a.aux == b.aux;
+        case V_TEXT: return a.aux == b.aux && (a.as.s == b.as.s || memcmp(a.as.s, b.as.s, a.aux) == 0);
+        default: break;
+        }
+    }
+    return value_equal_deep(a, b);
+}
 /* Consistent with value_equal (1 and 1.0 hash alike). */
 uint64_t value_hash(Value v);
 /* The order of `<`: numbers by value, text by Swedish collation, dates and

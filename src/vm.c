@@ -473,22 +473,6 @@ static bool sort_pairs(Value *slot, const char **err)
     return true;
 }
 
-/* value_equal, with the kinds of value that policies compare most often
- * (enum words, dates, text, whole numbers) decided here without a call. */
-static inline bool equal(Value a, Value b)
-{
-    if (a.tag == b.tag) {
-        switch ((ValueTag)a.tag) {
-        case V_INT: return a.as.i == b.as.i;
-        case V_DATE: return a.as.date == b.as.date;
-        case V_ENUM: return a.as.enm == b.as.enm && a.aux == b.aux;
-        case V_TEXT: return a.aux == b.aux && (a.as.s == b.as.s || memcmp(a.as.s, b.as.s, a.aux) == 0);
-        default: break;
-        }
-    }
-    return value_equal(a, b);
-}
-
 static bool in_collection(Value x, Value coll, bool *out)
 {
     if (coll.tag == V_SET) {
@@ -498,7 +482,7 @@ static bool in_collection(Value x, Value coll, bool *out)
     if (coll.tag == V_LIST) {
         const List *l = coll.as.list;
         for (uint32_t i = 0; i < l->len; i++)
-            if (equal(l->items[i], x)) {
+            if (value_equal(l->items[i], x)) {
                 *out = true;
                 return true;
             }
@@ -1269,8 +1253,8 @@ dispatch:
             TOP = val_bool(expr_cmp);                                         \
         NEXT();                                                               \
     }
-    COMPARE(EQ, ==, equal(a, b))
-    COMPARE(NE, !=, !equal(a, b))
+    COMPARE(EQ, ==, value_equal(a, b))
+    COMPARE(NE, !=, !value_equal(a, b))
     COMPARE(LT, <, value_compare(a, b) < 0)
     COMPARE(LE, <=, value_compare(a, b) <= 0)
     COMPARE(GT, >, value_compare(a, b) > 0)
