@@ -63,6 +63,7 @@ typedef struct Compiler {
     bool *fn_reads; /* by function number: it reads an export, queue or host function (see reads_outside) */
     uint32_t label_at;  /* no peephole across a jump target at this position */
     uint32_t last_op;   /* position of the last opcode emitted */
+    uint32_t prev_op;   /* and of the one before it */
     /* the decision being compiled */
     DecisionInfo *dinfo;
     uint32_t *guard_patches; /* jumps to patch to the end of the current include level */
@@ -141,6 +142,7 @@ static void op(Compiler *C, Opcode o)
 {
     reserve(C, 1);
     note_span(C);
+    C->prev_op = C->last_op;
     C->last_op = C->len;
     C->code[C->len++] = (uint8_t)o;
     const OpcodeInfo *info = &opcode_info[o];
@@ -216,26 +218,45 @@ static uint32_t here(Compiler *C)
     return C->len;
 }
 
-/* ITER a, <jump>: the jump operand follows the slot byte. */
-static uint32_t iter(Compiler *C, int slot)
+/* The next element of the iteration in locals it, it+1: stored in local
+ * `into` (one ITER_TO when optimising, else ITER and STORE), or pushed
+ * when into < 0. Returns where to patch the jump taken when none is left. */
+static uint32_t iter(Compiler *C, int it, int into)
 {
-    op(C, BC_ITER);
-    byte(C, slot);
+    bool fused = into >= 0 && !C->no_opt;
+    op(C, fused ? BC_ITER_TO : BC_ITER);
+    byte(C, it);
+    if (fused)
+        byte(C, into);
     uint32_t at = C->len;
     reserve(C, 4);
     memset(C->code + C->len, 0, 4);
     C->len += 4;
+    if (into >= 0 && !fused)
+        op_u8(C, BC_STORE, into);
     return at;
 }
 
 /* A conditional jump on the value on top; `NOT` just before it is folded
- * into the jump's sense. */
+ * into the jump's sense, and a field of a local read just before it is
+ * read by the jump itself (FIELD_JUMP_*). */
 static uint32_t jump_if(Compiler *C, bool when)
 {
     if (!C->no_opt && C->len && C->last_op == C->len - 1 && C->code[C->last_op] == BC_NOT &&
         C->label_at != C->len) {
         C->len--;
+        C->last_op = C->prev_op;
         when = !when;
+    }
+    if (!C->no_opt && C->len >= 3 && C->last_op == C->len - 3 && C->code[C->last_op] == BC_LOCAL_FIELD &&
+        C->label_at != C->len) {
+        C->code[C->last_op] = (uint8_t)(when ? BC_FIELD_JUMP_TRUE : BC_FIELD_JUMP_FALSE);
+        adjust(C, 1, 0); /* the field is no longer pushed */
+        uint32_t at = C->len;
+        reserve(C, 4);
+        memset(C->code + C->len, 0, 4);
+        C->len += 4;
+        return at;
     }
     return jump(C, when ? BC_JUMP_TRUE : BC_JUMP_FALSE);
 }
@@ -561,12 +582,19 @@ static Span span_enter(Compiler *C, const Node *n)
 
 /* Runs the body of an element lambda whose element is on top of the stack.
  * Its parts are not traced: they run once per element. */
-static void emit_lambda_body(Compiler *C, const Node *lam)
+/* The body of a lambda whose parameter is in its local already. */
+static void emit_lambda(Compiler *C, const Node *lam)
 {
-    op_u8(C, BC_STORE, slot_of(C, lam->u.lambda.sym));
     C->no_trace++;
     emit(C, lam->u.lambda.body);
     C->no_trace--;
+}
+
+/* The body of a lambda applied to the value on top. */
+static void emit_lambda_body(Compiler *C, const Node *lam)
+{
+    op_u8(C, BC_STORE, slot_of(C, lam->u.lambda.sym));
+    emit_lambda(C, lam);
 }
 
 /* A new trace point; its number is TRACE's operand. */
@@ -728,8 +756,7 @@ static void emit_filter(Compiler *C, const Node *lam, const Node **conj, size_t 
     adjust(C, 0, 1);
     op_u8(C, BC_STORE, acc);
     uint32_t loop = here(C);
-    uint32_t done = iter(C, it);
-    op_u8(C, BC_STORE, slot_of(C, lam->u.lambda.sym));
+    uint32_t done = iter(C, it, slot_of(C, lam->u.lambda.sym));
     uint32_t fails[MAX_CONJUNCTS];
     size_t nf = 0;
     for (size_t i = 0; i < nconj; i++) {
@@ -1040,11 +1067,15 @@ static void emit_special(Compiler *C, const Node *n)
     }
     op_u8(C, BC_STORE, acc);
     uint32_t loop = here(C);
-    uint32_t done = iter(C, it);
-    /* the element is on the stack */
+    /* The element goes to the lambda's local (a ranking's: its first key's),
+     * or onto the stack when there is no lambda. */
+    int into = form == SPECIAL_SORT_BY ? slot_of(C, args->items[1]->u.lambda.sym)
+               : lam                   ? slot_of(C, lam->u.lambda.sym)
+                                       : -1;
+    uint32_t done = iter(C, it, into);
     switch (form) {
     case SPECIAL_COUNT: {
-        emit_lambda_body(C, lam);
+        emit_lambda(C, lam);
         uint32_t skip = jump_if(C, false);
         op_u8(C, BC_LOAD, acc);
         push_const(C, val_int(1));
@@ -1056,7 +1087,7 @@ static void emit_special(Compiler *C, const Node *n)
     }
     case SPECIAL_SUM:
         if (lam)
-            emit_lambda_body(C, lam);
+            emit_lambda(C, lam);
         op_u8(C, BC_LOAD, acc);
         op(C, n->type->kind == T_INT ? BC_ADD_INT : BC_ADD_DEC);
         op_u8(C, BC_STORE, acc);
@@ -1065,7 +1096,7 @@ static void emit_special(Compiler *C, const Node *n)
     case SPECIAL_MIN:
     case SPECIAL_MAX: {
         if (lam)
-            emit_lambda_body(C, lam);
+            emit_lambda(C, lam);
         op_u8(C, BC_STORE, v);
         op_u8(C, BC_LOAD, acc);
         op(C, BC_IS_NONE);
@@ -1084,7 +1115,7 @@ static void emit_special(Compiler *C, const Node *n)
     case SPECIAL_ANY:
     case SPECIAL_ALL: {
         if (lam)
-            emit_lambda_body(C, lam);
+            emit_lambda(C, lam);
         bool any = form == SPECIAL_ANY;
         uint32_t decided = jump_if(C, any);
         jump_back(C, BC_JUMP, loop);
@@ -1098,14 +1129,13 @@ static void emit_special(Compiler *C, const Node *n)
         return;
     }
     case SPECIAL_MAP:
-        emit_lambda_body(C, lam);
+        emit_lambda(C, lam);
         op_u8(C, BC_APPEND, acc);
         jump_back(C, BC_JUMP, loop);
         break;
     case SPECIAL_SORT_BY: {
         const Node *first = args->items[1];
-        int e = slot_of(C, first->u.lambda.sym);
-        op_u8(C, BC_STORE, e);
+        int e = into;
         for (size_t i = 1; i < args->len; i++) {
             const Node *key = args->items[i];
             /* every key lambda reads the same element */
@@ -1134,7 +1164,7 @@ static void emit_special(Compiler *C, const Node *n)
         return;
     }
     case SPECIAL_FIRST_WHERE: {
-        emit_lambda_body(C, lam);
+        emit_lambda(C, lam);
         uint32_t no = jump_if(C, false);
         op_u8(C, BC_LOAD, slot_of(C, lam->u.lambda.sym));
         op_u8(C, BC_STORE, acc);
@@ -1615,7 +1645,7 @@ static void chunk_begin(Compiler *C, int named_slots, Span span)
     C->nbases = 0;
     C->slots_reported = false;
     C->label_at = UINT32_MAX;
-    C->last_op = UINT32_MAX;
+    C->last_op = C->prev_op = UINT32_MAX;
     C->cur_span = span;
 }
 
@@ -1783,10 +1813,12 @@ static void compile_rule(Compiler *C, const Node *r)
         emit(C, r->u.rule.each_list);
         op_u8(C, BC_ITER_INIT, it);
         uint32_t loop = here(C);
-        uint32_t done = iter(C, it);
-        if (C->explain)
+        int each = slot_of(C, r->u.rule.each_sym);
+        uint32_t done = iter(C, it, C->explain ? -1 : each);
+        if (C->explain) {
             op_u16(C, BC_TRACE, trace_point(C, r, TRACE_EACH, (int32_t)rule, -1));
-        op_u8(C, BC_STORE, slot_of(C, r->u.rule.each_sym));
+            op_u8(C, BC_STORE, each);
+        }
         emit_condition(C, r);
         uint32_t ok = jump_if(C, true);
         emit(C, r->u.rule.message);

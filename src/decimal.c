@@ -20,7 +20,7 @@ typedef unsigned __int128 u128;
 #define MAG_POS ((u128)INT64_MAX)
 #define MAG_NEG ((u128)1 << 63)
 
-static const int64_t pow10_tab[DEC_MAX_SCALE + 1] = {
+const int64_t dec_pow10[DEC_MAX_SCALE + 1] = {
     1LL,
     10LL,
     100LL,
@@ -46,8 +46,8 @@ static const int64_t pow10_tab[DEC_MAX_SCALE + 1] = {
 static u128 pow10_u(int e)
 {
     if (e <= DEC_MAX_SCALE)
-        return (u128)pow10_tab[e];
-    return (u128)pow10_tab[DEC_MAX_SCALE] * pow10_u(e - DEC_MAX_SCALE);
+        return (u128)dec_pow10[e];
+    return (u128)dec_pow10[DEC_MAX_SCALE] * pow10_u(e - DEC_MAX_SCALE);
 }
 
 static u128 magnitude(int64_t v)
@@ -204,7 +204,7 @@ Decimal dec_from_int(int64_t v)
 
 bool dec_to_int(Decimal d, int64_t *out)
 {
-    int64_t p = pow10_tab[d.scale];
+    int64_t p = dec_pow10[d.scale];
     if (d.coef % p != 0)
         return false;
     *out = d.coef / p;
@@ -215,8 +215,8 @@ bool dec_to_int(Decimal d, int64_t *out)
 static int align(Decimal a, Decimal b, i128 *ca, i128 *cb)
 {
     int scale = a.scale > b.scale ? a.scale : b.scale;
-    *ca = (i128)a.coef * pow10_tab[scale - a.scale];
-    *cb = (i128)b.coef * pow10_tab[scale - b.scale];
+    *ca = (i128)a.coef * dec_pow10[scale - a.scale];
+    *cb = (i128)b.coef * dec_pow10[scale - b.scale];
     return scale;
 }
 
@@ -319,7 +319,7 @@ DecStatus dec_round(Decimal a, int places, DecRound mode, Decimal *out)
         *out = a;
         return DEC_OK;
     }
-    int64_t p = pow10_tab[a.scale - places];
+    int64_t p = dec_pow10[a.scale - places];
     /* C division truncates, so the remainder carries the sign of coef and
      * |q| <= INT64_MAX / 10: stepping q by one cannot overflow. */
     int64_t q = a.coef / p;

@@ -49,6 +49,39 @@ bool dec_to_int(Decimal d, int64_t *out);
 
 DecStatus dec_add(Decimal a, Decimal b, Decimal *out);
 DecStatus dec_sub(Decimal a, Decimal b, Decimal *out);
+
+/* 10^0 .. 10^DEC_MAX_SCALE. */
+extern const int64_t dec_pow10[DEC_MAX_SCALE + 1];
+
+/* Both coefficients at the larger scale, when that fits in 64 bits: the
+ * common case of the VM's arithmetic and comparisons, done inline; false
+ * when the caller must take the exact 128-bit way (dec_add, dec_cmp). */
+static inline bool dec_align_quick(Decimal a, Decimal b, int64_t *ca, int64_t *cb, uint8_t *scale)
+{
+    *ca = a.coef;
+    *cb = b.coef;
+    *scale = a.scale;
+    if (a.scale < b.scale) {
+        *scale = b.scale;
+        return !__builtin_mul_overflow(a.coef, dec_pow10[b.scale - a.scale], ca);
+    }
+    if (b.scale < a.scale)
+        return !__builtin_mul_overflow(b.coef, dec_pow10[a.scale - b.scale], cb);
+    return true;
+}
+
+/* a + b and a - b as dec_add and dec_sub give them, when the result needs
+ * no more than 64 bits on the way; false otherwise. */
+static inline bool dec_add_quick(Decimal a, Decimal b, Decimal *out)
+{
+    int64_t ca, cb;
+    return dec_align_quick(a, b, &ca, &cb, &out->scale) && !__builtin_add_overflow(ca, cb, &out->coef);
+}
+static inline bool dec_sub_quick(Decimal a, Decimal b, Decimal *out)
+{
+    int64_t ca, cb;
+    return dec_align_quick(a, b, &ca, &cb, &out->scale) && !__builtin_sub_overflow(ca, cb, &out->coef);
+}
 DecStatus dec_mul(Decimal a, Decimal b, Decimal *out);
 /* a / b. Exact when the quotient has a terminating expansion that fits;
  * otherwise rounded half-to-even at the largest scale <= DEC_MAX_SCALE whose

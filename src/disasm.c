@@ -126,6 +126,11 @@ void disasm_chunk(const Program *p, uint32_t chunk, RgBuf *out)
         case OPND_U16U8: x = rd16(a); y = a[2]; buf_printf(out, " %u %u", x, y); break;
         case OPND_JUMP: buf_printf(out, " -> %04d", (int)(pc + 5 + (uint32_t)rd32(a))); break;
         case OPND_U8JUMP: buf_printf(out, " %u -> %04d", a[0], (int)(pc + 6 + (uint32_t)rd32(a + 1))); break;
+        case OPND_U8U8JUMP:
+            x = a[0];
+            y = a[1];
+            buf_printf(out, " %u %u -> %04d", x, y, (int)(pc + 7 + (uint32_t)rd32(a + 2)));
+            break;
         }
         comment(p, o, x, y, out);
         buf_addc(out, '\n');

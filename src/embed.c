@@ -74,14 +74,14 @@ static bool message_instruction(uint8_t op)
 static int32_t jump_target(const uint8_t *code, uint32_t pc)
 {
     OperandLayout l = opcode_info[code[pc]].operands;
-    const uint8_t *o = code + pc + (l == OPND_U8JUMP ? 2 : 1);
+    const uint8_t *o = code + pc + opcode_jump_operand(l);
     int32_t off = (int32_t)((uint32_t)o[0] | ((uint32_t)o[1] << 8) | ((uint32_t)o[2] << 16) | ((uint32_t)o[3] << 24));
     return (int32_t)pc + opcode_size(l) + off;
 }
 
 static bool is_jump(uint8_t op)
 {
-    return opcode_info[op].operands == OPND_JUMP || opcode_info[op].operands == OPND_U8JUMP;
+    return opcode_jumps(opcode_info[op].operands);
 }
 
 /*
@@ -122,7 +122,7 @@ static void lazy_chunk(const Program *P, Program *F, uint32_t ci, uint32_t empty
             uint8_t op = c->code[starts[j]];
             if (!message_instruction(op))
                 break;
-            if (op == BC_JUMP_TRUE && jump_target(c->code, starts[j]) > (int32_t)f) {
+            if ((op == BC_JUMP_TRUE || op == BC_FIELD_JUMP_TRUE) && jump_target(c->code, starts[j]) > (int32_t)f) {
                 s = starts[j + 1];
                 found = true;
                 break;

@@ -451,15 +451,34 @@ static int cmd_run(int argc, char **argv, const char *verb)
     o.report = print_report;
     FileSink sink = {stdout};
     char *tmp = NULL;
-    if (output) {
+    struct stat target;
+    bool target_exists = output && stat(output, &target) == 0;
+    if (target_exists && !S_ISREG(target.st_mode)) {
+        /* A device, a pipe or a terminal (-o /dev/null, -o fifo) is
+         * written as it is: renaming a file over it would replace it. */
+        if (!(sink.f = fopen(output, "w"))) {
+            fprintf(stderr, "regel: cannot write %s: %s\n", output, strerror(errno));
+            regel_program_free(p);
+            return REGEL_ERR_OUTPUT;
+        }
+    } else if (output) {
         /* Written beside the target and renamed at the end, so an
-         * interrupted run never leaves half a result under its name. */
+         * interrupted run never leaves half a result under its name. The
+         * file gets the mode the target has, or a new file's. */
         size_t len = strlen(output) + 16;
         tmp = malloc(len);
         snprintf(tmp, len, "%s.tmpXXXXXX", output);
         int fd = mkstemp(tmp);
-        if (fd < 0 || !(sink.f = fdopen(fd, "w"))) {
+        mode_t mask = umask(0);
+        umask(mask);
+        if (fd < 0 || fchmod(fd, target_exists ? target.st_mode & 07777 : 0666 & ~mask) != 0 ||
+            !(sink.f = fdopen(fd, "w"))) {
             fprintf(stderr, "regel: cannot write %s: %s\n", output, strerror(errno));
+            if (fd >= 0) {
+                close(fd);
+                unlink(tmp);
+            }
+            free(tmp);
             regel_program_free(p);
             return REGEL_ERR_OUTPUT;
         }
@@ -478,7 +497,10 @@ static int cmd_run(int argc, char **argv, const char *verb)
         fputs("\r\033[K", stderr);
     if (fflush(sink.f) != 0 && st == REGEL_OK)
         st = REGEL_ERR_OUTPUT;
-    if (output) {
+    if (output && !tmp) {
+        if (fclose(sink.f) != 0 && st == REGEL_OK)
+            st = REGEL_ERR_OUTPUT;
+    } else if (output) {
         bool ok = fclose(sink.f) == 0 && (st == REGEL_OK || st == REGEL_ERR_EVAL);
         if (ok && rename(tmp, output) != 0) {
             fprintf(stderr, "regel: cannot write %s: %s\n", output, strerror(errno));

@@ -15,11 +15,17 @@
  *     U16U8  two bytes a, one byte b
  *     JUMP   four-byte signed offset, from the end of the instruction
  *     U8JUMP one byte a, then a jump offset
+ *     U8U8JUMP bytes a, b, then a jump offset
  * POPS/PUSHES give the stack effect when execution falls through to the
  * next instruction; VAR means it depends on an operand (see the notes of
  * that instruction). On the jump path: AND, OR, JUMP_SOME and JUMP_NONE
  * keep the value they tested; ITER pushes nothing; the other jumps have
  * the same effect as falling through.
+ *
+ * ITER_TO and FIELD_JUMP_* are two instructions in one, which the compiler
+ * uses where the second follows the first directly (ITER, STORE b; and
+ * LOCAL_FIELD a b, JUMP_FALSE or JUMP_TRUE): each instruction dispatched
+ * costs more than most instructions' own work.
  *
  * Notes:
  *  - Locals live below the operand stack in the frame; slots are numbered
@@ -40,6 +46,8 @@
  */
 #ifndef REGEL_OPCODES_H
 #define REGEL_OPCODES_H
+
+#include <stdbool.h>
 
 #define VAR (-1)
 
@@ -131,7 +139,10 @@
     OP(GIVEN_TODAY, NONE,   1, 0, "pop a date: in this test, it is today")                          \
     OP(GIVEN_FOLDER, U16,   0, 0, "in this test, read the exports from the folder in constant a")   \
     OP(EXPECT_FAIL, U16,    3, 0, "pop the actual and the expected value (the sides of an ==, else none) and a text: expectation a of this test did not hold") \
-    OP(HOST,        U16U8,  VAR, 1, "call host function a (Program.hosts) with the top b values as arguments")
+    OP(HOST,        U16U8,  VAR, 1, "call host function a (Program.hosts) with the top b values as arguments") \
+    OP(ITER_TO,     U8U8JUMP, 0, 0, "store the next element of the iteration in locals a, a+1 in local b, or jump when done") \
+    OP(FIELD_JUMP_FALSE, U8U8JUMP, 0, 0, "jump when field b of the record in local a is false") \
+    OP(FIELD_JUMP_TRUE, U8U8JUMP, 0, 0, "jump when field b of the record in local a is true")
 
 typedef enum Opcode {
 #define OP_ENUM(name, operands, pops, pushes, doc) BC_##name,
@@ -140,7 +151,16 @@ typedef enum Opcode {
     BC__COUNT
 } Opcode;
 
-typedef enum OperandLayout { OPND_NONE, OPND_U8, OPND_U16, OPND_U8U8, OPND_U16U8, OPND_JUMP, OPND_U8JUMP } OperandLayout;
+typedef enum OperandLayout {
+    OPND_NONE,
+    OPND_U8,
+    OPND_U16,
+    OPND_U8U8,
+    OPND_U16U8,
+    OPND_JUMP,
+    OPND_U8JUMP,
+    OPND_U8U8JUMP,
+} OperandLayout;
 
 typedef struct OpcodeInfo {
     const char *name;
@@ -162,8 +182,22 @@ static inline int opcode_size(OperandLayout l)
     case OPND_U16U8: return 4;
     case OPND_JUMP: return 5;
     case OPND_U8JUMP: return 6;
+    case OPND_U8U8JUMP: return 7;
     }
     return 1;
+}
+
+/* Whether an instruction with this layout jumps (always or on a condition). */
+static inline bool opcode_jumps(OperandLayout l)
+{
+    return l == OPND_JUMP || l == OPND_U8JUMP || l == OPND_U8U8JUMP;
+}
+
+/* Where its jump offset starts, counted from the opcode; the offset
+ * counts from the end of the instruction. */
+static inline int opcode_jump_operand(OperandLayout l)
+{
+    return l == OPND_U8U8JUMP ? 3 : l == OPND_U8JUMP ? 2 : 1;
 }
 
 #endif

@@ -283,8 +283,14 @@ static bool check_operands(Verifier *v, uint32_t ci, uint32_t pc)
     case BC_ITER_INIT:
     case BC_ITER: LOCAL(a8 + 1u); break;
     case BC_LOCAL_FIELD:
+    case BC_FIELD_JUMP_FALSE:
+    case BC_FIELD_JUMP_TRUE:
         LOCAL(a8);
         RANGE(ip[2], v->max_fields, "field slot");
+        break;
+    case BC_ITER_TO:
+        LOCAL(a8 + 1u);
+        LOCAL(ip[2]);
         break;
     case BC_FIELD:
     case BC_FIELD_OPT: RANGE(a8, v->max_fields, "field slot"); break;
@@ -381,15 +387,14 @@ static bool check_operands(Verifier *v, uint32_t ci, uint32_t pc)
 
 static bool is_jump(uint8_t op)
 {
-    OperandLayout l = opcode_info[op].operands;
-    return l == OPND_JUMP || l == OPND_U8JUMP;
+    return opcode_jumps(opcode_info[op].operands);
 }
 
 static int64_t jump_target(const uint8_t *code, uint32_t pc)
 {
     OperandLayout l = opcode_info[code[pc]].operands;
     int size = opcode_size(l);
-    int32_t off = rd32(code + pc + (l == OPND_U8JUMP ? 2 : 1));
+    int32_t off = rd32(code + pc + opcode_jump_operand(l));
     return (int64_t)pc + size + off;
 }
 
@@ -475,6 +480,7 @@ static bool follow(Verifier *v, uint32_t ci, Flow *f, uint32_t pc)
         fresh_set(&fresh, ip[1] + 1u, false);
         break;
     case BC_SORT: fresh_set(&fresh, ip[1], false); break;
+    case BC_ITER_TO: fresh_set(&fresh, ip[2], false); break;
     case BC_APPEND:
         if (!fresh_has(&fresh, ip[1]))
             return fail(v, ci, pc, "APPEND to local %u, which may hold a list this frame did not make", ip[1]);
@@ -497,10 +503,13 @@ static bool follow(Verifier *v, uint32_t ci, Flow *f, uint32_t pc)
             return false;
         break;
     case BC_ITER:
+    case BC_ITER_TO:
+    case BC_FIELD_JUMP_FALSE:
+    case BC_FIELD_JUMP_TRUE:
     case BC_JUMP_FALSE:
     case BC_JUMP_TRUE:
     case BC_JUMP_NONE: {
-        int32_t taken = op == BC_ITER ? d : op == BC_JUMP_NONE ? d : d - 1;
+        int32_t taken = op == BC_JUMP_FALSE || op == BC_JUMP_TRUE ? d - 1 : d;
         if (!reach(v, ci, f, pc, jump_target(c->code, pc), taken, &fresh, false))
             return false;
         break;

@@ -897,6 +897,13 @@ bool vm_queue_view(Vm *vm, uint32_t qi, Value element, QueueView *out)
     return true;
 }
 
+/* For DEC_OP: multiplication and division always take the exact way. */
+static inline bool no_quick_way(Decimal a, Decimal b, Decimal *r)
+{
+    (void)a, (void)b, (void)r;
+    return false;
+}
+
 /* Runs chunk c with its frame at base (arguments already in place). */
 static bool run(Vm *vm, const Chunk *c, uint32_t start, Value *base, Value *result)
 {
@@ -1054,22 +1061,49 @@ dispatch:
         TOP = r.as.rec->slots[a];
         NEXT();
     }
+/* Field f of the record in local a, into v. */
+#define READ_LOCAL_FIELD(v, a, f)                                             \
+    do {                                                                      \
+        Value r_ = base[a];                                                   \
+        if (__builtin_expect(r_.tag != V_RECORD, 0)) {                        \
+            if (r_.tag == V_NONE)                                             \
+                FAILWITH("a value that is none has no fields");               \
+            FAILWITH("internal error: field of a value that is not a record"); \
+        }                                                                     \
+        if ((f) >= r_.as.rec->type->nfields)                                  \
+            FAILWITH("internal error: field slot out of range");              \
+        (v) = r_.as.rec->slots[f];                                            \
+    } while (0)
     CASE(LOCAL_FIELD) {
         uint8_t a = ip[0], f = ip[1];
         ip += 2;
         CHECK_LOCAL(a);
         NEED(0);
-        Value r = base[a];
-        if (__builtin_expect(r.tag != V_RECORD, 0)) {
-            if (r.tag == V_NONE)
-                FAILWITH("a value that is none has no fields");
-            FAILWITH("internal error: field of a value that is not a record");
-        }
-        if (f >= r.as.rec->type->nfields)
-            FAILWITH("internal error: field slot out of range");
-        PUSH(r.as.rec->slots[f]);
+        READ_LOCAL_FIELD(*sp, a, f);
+        sp++;
         NEXT();
     }
+#define FIELD_JUMP(name, when)                                                \
+    CASE(name) {                                                              \
+        uint8_t a = ip[0], f = ip[1];                                         \
+        int32_t off = rd32(ip + 2);                                           \
+        ip += 6;                                                              \
+        CHECK_LOCAL(a);                                                       \
+        Value v;                                                              \
+        READ_LOCAL_FIELD(v, a, f);                                            \
+        if (v.tag != V_BOOL)                                                  \
+            FAILWITH("internal error: a condition that is not Bool");         \
+        if (v.as.b == (when)) {                                               \
+            ip += off;                                                        \
+            if (ip < code || ip > end)                                        \
+                FAILWITH("internal error: jump outside the code");            \
+        }                                                                     \
+        NEXT();                                                               \
+    }
+    FIELD_JUMP(FIELD_JUMP_FALSE, false)
+    FIELD_JUMP(FIELD_JUMP_TRUE, true)
+#undef FIELD_JUMP
+#undef READ_LOCAL_FIELD
     CASE(PSEUDO) {
         uint8_t a = *ip++;
         NEED(1);
@@ -1140,23 +1174,25 @@ dispatch:
         TOP.as.i = b.as.i == -1 ? 0 : TOP.as.i % b.as.i;
         NEXT();
     }
-#define DEC_OP(name, fn)                                                      \
+#define DEC_OP(name, quick, fn)                                               \
     CASE(name) {                                                              \
         NEED(2);                                                              \
         Value b = POP();                                                      \
         if ((TOP.tag != V_INT && TOP.tag != V_DEC) || (b.tag != V_INT && b.tag != V_DEC)) \
             FAILWITH("internal error: decimal operation on a non-number");    \
-        Decimal r;                                                            \
-        DecStatus st = fn(val_as_dec(TOP), val_as_dec(b), &r);                \
-        if (st)                                                               \
-            FAILWITH(dec_message(st));                                        \
+        Decimal x = val_as_dec(TOP), y = val_as_dec(b), r;                    \
+        if (!quick(x, y, &r)) {                                               \
+            DecStatus st = fn(x, y, &r);                                      \
+            if (st)                                                           \
+                FAILWITH(dec_message(st));                                    \
+        }                                                                     \
         TOP = val_dec(r);                                                     \
         NEXT();                                                               \
     }
-    DEC_OP(ADD_DEC, dec_add)
-    DEC_OP(SUB_DEC, dec_sub)
-    DEC_OP(MUL_DEC, dec_mul)
-    DEC_OP(DIV, dec_div)
+    DEC_OP(ADD_DEC, dec_add_quick, dec_add)
+    DEC_OP(SUB_DEC, dec_sub_quick, dec_sub)
+    DEC_OP(MUL_DEC, no_quick_way, dec_mul)
+    DEC_OP(DIV, no_quick_way, dec_div)
 #undef DEC_OP
     CASE(TO_DEC) {
         NEED(1);
@@ -1245,10 +1281,15 @@ dispatch:
         NEED(2);                                                              \
         Value b = POP();                                                      \
         Value a = TOP;                                                        \
+        int64_t ca, cb;                                                       \
+        uint8_t scale;                                                        \
         if (a.tag == V_INT && b.tag == V_INT)                                 \
             TOP = val_bool(a.as.i op b.as.i);                                 \
         else if (a.tag == V_DATE && b.tag == V_DATE)                          \
             TOP = val_bool(a.as.date op b.as.date);                           \
+        else if ((a.tag == V_DEC || a.tag == V_INT) && (b.tag == V_DEC || b.tag == V_INT) && \
+                 dec_align_quick(val_as_dec(a), val_as_dec(b), &ca, &cb, &scale)) \
+            TOP = val_bool(ca op cb);                                         \
         else                                                                  \
             TOP = val_bool(expr_cmp);                                         \
         NEXT();                                                               \
@@ -1370,26 +1411,43 @@ dispatch:
         base[a + 1] = val_int(0);
         NEXT();
     }
+/* The next element of the iteration in locals a, a+1 into `dest`, or the
+ * jump by off when there is none. */
+#define ITERATE(a, off, dest)                                                 \
+    do {                                                                      \
+        Value l_ = base[a], i_ = base[(a) + 1];                               \
+        if ((l_.tag != V_LIST && l_.tag != V_SET) || i_.tag != V_INT)         \
+            FAILWITH("internal error: iteration state is damaged");           \
+        if ((uint64_t)i_.as.i < l_.as.list->len) {                            \
+            (dest) = l_.as.list->items[i_.as.i];                              \
+            base[(a) + 1].as.i++;                                             \
+        } else {                                                              \
+            ip += (off);                                                      \
+            if (ip < code || ip > end)                                        \
+                FAILWITH("internal error: jump outside the code");            \
+            NEXT();                                                           \
+        }                                                                     \
+    } while (0)
     CASE(ITER) {
         uint8_t a = ip[0];
         int32_t off = rd32(ip + 1);
         ip += 5;
         CHECK_LOCAL(a + 1);
         NEED(0);
-        Value l = base[a];
-        Value i = base[a + 1];
-        if ((l.tag != V_LIST && l.tag != V_SET) || i.tag != V_INT)
-            FAILWITH("internal error: iteration state is damaged");
-        if ((uint64_t)i.as.i < l.as.list->len) {
-            PUSH(l.as.list->items[i.as.i]);
-            base[a + 1].as.i++;
-        } else {
-            ip += off;
-            if (ip < code || ip > end)
-                FAILWITH("internal error: jump outside the code");
-        }
+        ITERATE(a, off, *sp);
+        sp++;
         NEXT();
     }
+    CASE(ITER_TO) {
+        uint8_t a = ip[0], into = ip[1];
+        int32_t off = rd32(ip + 2);
+        ip += 6;
+        CHECK_LOCAL(a + 1);
+        CHECK_LOCAL(into);
+        ITERATE(a, off, base[into]);
+        NEXT();
+    }
+#undef ITERATE
     CASE(APPEND) {
         uint8_t a = *ip++;
         CHECK_LOCAL(a);
@@ -1923,8 +1981,7 @@ static bool decide(Vm *vm, uint32_t decision, Value subject, Verdict *v)
         return false;
     }
     vm->verdict = v;
-    for (uint32_t i = 0; i < c->nlocals; i++)
-        vm->stack[i] = val_none();
+    memset(vm->stack, 0, c->nlocals * sizeof(Value)); /* val_none() is all zero bits */
     vm->stack[d->subject_slot] = subject;
     vm->subject = subject;
     Value ignored;

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -224,7 +225,8 @@ Test(cli, check_json_is_valid_json_whatever_the_file_is_called)
 
 /* ---------------------------------------------------------------- diff of a precompiled policy */
 
-Test(cli, diff_needs_both_versions_from_their_policy_files)
+/* A policy with one decision, and its exports in data/. */
+static void one_decision_policy(void)
 {
     put("p.regel", "record R {\n    id: Text\n}\n\nsource rs: R from jsonl \"r.jsonl\" key id\n\n"
                    "decision d for r in rs {\n    outcome ja | nej\n    must A1 r.id != \"\" else \"tom\"\n}\n");
@@ -232,6 +234,11 @@ Test(cli, diff_needs_both_versions_from_their_policy_files)
     snprintf(data, sizeof data, "%s/data", dir);
     cr_assert_eq(mkdir(data, 0700), 0);
     put("data/r.jsonl", "{\"id\":\"a\"}\n");
+}
+
+Test(cli, diff_needs_both_versions_from_their_policy_files)
+{
+    one_decision_policy();
     Ran r;
     RUN(&r, NULL, "compile", "p.regel", "-o", "p.rgc");
     cr_assert_eq(r.status, 0, "%s", r.err);
@@ -291,4 +298,66 @@ Test(cli, output_that_cannot_be_written_is_an_error)
     cr_expect_eq(r.status, 3);
     cr_expect(strstr(r.err, "regel: the output could not be written"), "%s", r.err);
     stdout_to = NULL;
+}
+
+/* ---------------------------------------------------------------- run -o */
+
+/* A result file is written beside its name and renamed over it at the end;
+ * it gets the mode a new file gets, or the mode of the file it replaces. */
+Test(cli, run_output_file_has_the_usual_mode)
+{
+    one_decision_policy();
+    mode_t old = umask(022);
+    Ran r;
+    RUN(&r, NULL, "run", "p.regel", "--data", "data", "-o", "new.jsonl");
+    cr_expect_eq(r.status, 0, "%s", r.err);
+    char path[256];
+    struct stat st;
+    snprintf(path, sizeof path, "%s/new.jsonl", dir);
+    cr_assert_eq(stat(path, &st), 0);
+    cr_expect_eq(st.st_mode & 07777, 0644, "a new file: %o", st.st_mode & 07777);
+    cr_expect(strstr(get("new.jsonl"), "\"id\":\"a\""), "%s", get("new.jsonl"));
+    cr_assert_eq(chmod(path, 0640), 0);
+    RUN(&r, NULL, "run", "p.regel", "--data", "data", "-o", "new.jsonl");
+    cr_expect_eq(r.status, 0, "%s", r.err);
+    cr_assert_eq(stat(path, &st), 0);
+    cr_expect_eq(st.st_mode & 07777, 0640, "the old file's mode: %o", st.st_mode & 07777);
+    umask(old);
+}
+
+/* -o naming a pipe (or a device: -o /dev/null) writes into it: renaming a
+ * file over it would put a file in its place. */
+Test(cli, run_output_to_a_pipe_is_written_into_it)
+{
+    one_decision_policy();
+    char fifo[256], got[256];
+    snprintf(fifo, sizeof fifo, "%s/pipe", dir);
+    snprintf(got, sizeof got, "%s/got", dir);
+    cr_assert_eq(mkfifo(fifo, 0600), 0);
+    pid_t reader = fork();
+    cr_assert_neq(reader, -1);
+    if (reader == 0) {
+        int in = open(fifo, O_RDONLY), out = open(got, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        char buf[4096];
+        ssize_t n;
+        while (in >= 0 && out >= 0 && (n = read(in, buf, sizeof buf)) > 0)
+            if (write(out, buf, (size_t)n) != n)
+                _exit(1);
+        _exit(in >= 0 && out >= 0 ? 0 : 1);
+    }
+    Ran r;
+    RUN(&r, NULL, "run", "p.regel", "--data", "data", "--format", "jsonl", "-o", "pipe");
+    int status = -1;
+    for (int i = 0; i < 500 && waitpid(reader, &status, WNOHANG) == 0; i++)
+        usleep(10000);
+    if (status == -1) {
+        kill(reader, SIGKILL);
+        waitpid(reader, &status, 0);
+        cr_assert_fail("nothing was written into the pipe");
+    }
+    cr_expect_eq(r.status, 0, "%s", r.err);
+    struct stat st;
+    cr_assert_eq(stat(fifo, &st), 0);
+    cr_expect(S_ISFIFO(st.st_mode), "the pipe is still a pipe");
+    cr_expect(strstr(get("got"), "\"decision\":\"d\""), "%s", get("got"));
 }

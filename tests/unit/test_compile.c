@@ -263,7 +263,7 @@ Test(compile, selection_either_way_round_with_more_conditions)
     cr_expect_eq(s.n, 1, "%s", disasm_all(p, "d"));
     cr_expect_eq(count_op(p, ch, BC_SOURCE), 0);
     /* The other conditions still filter the selected records. */
-    cr_expect_geq(count_op(p, ch, BC_ITER), 1);
+    cr_expect_geq(count_op(p, ch, BC_ITER) + count_op(p, ch, BC_ITER_TO), 1);
 }
 
 Test(compile, where_without_an_independent_key_scans)
@@ -448,6 +448,43 @@ Test(compile, small_functions_are_compiled_into_their_callers)
     compile_flags = COMPILE_NO_OPT;
     Program *calls = compile_ok(src);
     cr_expect_eq(count_op(calls, calls->decisions[0].chunk, BC_CALL), 2);
+}
+
+/* An iteration stores each element straight into the lambda's local
+ * (ITER_TO), and a condition that is a field of a local jumps on the field
+ * itself (FIELD_JUMP_*); unoptimised code keeps the instructions apart. */
+Test(compile, fused_iteration_and_field_jumps)
+{
+    const char *src = "record F { id: Text  ok: Bool  n: Int }\n"
+                      "source fs: F from jsonl \"f.jsonl\" key id\n"
+                      "decision t for f in fs key f.id {\n    outcome ja | nej\n"
+                      "    must A1 f.ok else \"m\"\n"
+                      "    must A2 not f.ok else \"m\"\n"
+                      "    field s = sum(fs where .ok, .n)\n}\n";
+    Program *p = compile_ok(src);
+    uint32_t d = p->decisions[0].chunk;
+    cr_expect_eq(count_op(p, d, BC_ITER), 0, "%s", disasm_all(p, NULL));
+    cr_expect_eq(count_op(p, d, BC_ITER_TO), 2);
+    cr_expect_eq(count_op(p, d, BC_FIELD_JUMP_TRUE), 1, "%s", disasm_all(p, NULL));
+    cr_expect_eq(count_op(p, d, BC_FIELD_JUMP_FALSE), 2); /* not f.ok, and .ok in the filter */
+    compile_flags = COMPILE_NO_OPT;
+    Program *q = compile_ok(src);
+    uint32_t e = q->decisions[0].chunk;
+    cr_expect_eq(count_op(q, e, BC_ITER_TO) + count_op(q, e, BC_FIELD_JUMP_TRUE) + count_op(q, e, BC_FIELD_JUMP_FALSE), 0);
+    cr_expect_eq(count_op(q, e, BC_ITER), 2);
+}
+
+/* A jump that lands between the field read and the conditional jump keeps
+ * them apart: the field is read on one way in only. */
+Test(compile, no_field_jump_across_a_jump_target)
+{
+    Program *p = compile_ok("record F { id: Text  a: Bool  b: Bool  n: Int }\n"
+                            "source fs: F from jsonl \"f.jsonl\" key id\n"
+                            "decision t for f in fs key f.id {\n    outcome ja | nej\n"
+                            "    must A1 (if f.n > 1 then f.a else f.b) else \"m\"\n}\n");
+    uint32_t d = p->decisions[0].chunk;
+    cr_expect_eq(count_op(p, d, BC_FIELD_JUMP_TRUE), 0, "%s", disasm_all(p, NULL));
+    cr_expect_eq(count_op(p, d, BC_JUMP_TRUE), 1);
 }
 
 /* The VM remembers what a function that reads an export gave, at its

@@ -286,6 +286,40 @@ Test(verify, append_to_a_list_the_frame_did_not_make)
     refused(p, "APPEND to local");
 }
 
+Test(verify, iteration_into_a_local_out_of_range)
+{
+    Program *p = copy(compile_ok(SOURCE));
+    Chunk *c = decision_chunk(p);
+    int k = find(c, BC_ITER_TO);
+    cr_assert_geq(k, 0);
+    c->code[k + 2] = (uint8_t)c->nlocals;
+    refused(p, "is out of range (the chunk has");
+}
+
+Test(verify, append_to_a_local_an_iteration_stored_an_element_in)
+{
+    Program *p = copy(compile_ok(SOURCE));
+    Chunk *c = decision_chunk(p);
+    int k = find(c, BC_ITER_TO), a = find(c, BC_APPEND);
+    cr_assert(k >= 0 && a >= 0);
+    /* the element goes where the list being made is */
+    c->code[k + 2] = c->code[a + 1];
+    refused(p, "APPEND to local");
+}
+
+Test(verify, field_jump_with_a_field_slot_out_of_range)
+{
+    Program *p = copy(compile_ok("record F { id: Text  ok: Bool }\n"
+                                 "source fs: F from jsonl \"f.jsonl\" key id\n"
+                                 "decision t for f in fs key f.id {\n    outcome ja | nej\n"
+                                 "    must A1 f.ok else \"m\"\n}\n"));
+    Chunk *c = decision_chunk(p);
+    int k = find(c, BC_FIELD_JUMP_TRUE);
+    cr_assert_geq(k, 0);
+    c->code[k + 2] = 0xff;
+    refused(p, "field slot 255 is out of range");
+}
+
 Test(verify, native_with_the_wrong_arity)
 {
     Program *p = copy(compile_ok("record R {\n    id: Text\n}\n"

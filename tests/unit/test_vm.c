@@ -96,6 +96,20 @@ Test(vm, decimals_are_exact)
     expect_error("", "x * 9223372036854775807.0 * 10", "too large for an exact decimal", NULL);
 }
 
+/* Sums and comparisons are worked out inline when both numbers fit in 64
+ * bits at the larger scale; these need more on the way, take the exact
+ * 128-bit way and give the same answers. */
+Test(vm, decimals_beyond_64_bits_on_the_way)
+{
+    EXPECT_JSON("", "922337203685477580.7 * x + 0.3", "\"922337203685477581\"");
+    EXPECT_JSON("", "922337203685477580.7 * x - -0.3", "\"922337203685477581\"");
+    EXPECT_JSON("", "9223372036854775807 * x > 0.5", "true");
+    EXPECT_JSON("", "-9223372036854775807 * x < -0.5", "true");
+    EXPECT_JSON("", "0.000000000000000001 * x < 9223372036854775807", "true");
+    EXPECT_JSON("", "9223372036854775807 * x == 9223372036854775807.0", "true");
+    expect_error("", "9223372036854775807 * x - 0.5", "too large for an exact decimal", NULL);
+}
+
 Test(vm, rounding_functions)
 {
     EXPECT_JSON("", "round(2.345, 2)", "\"2.35\"");
