@@ -53,11 +53,13 @@ typedef struct Compiler {
     Base bases[MAX_INCLUDE_DEPTH + 1]; /* the decision's own frame, then one per include or inlined call */
     int nbases;
     int inlining; /* calls being inlined, one inside another */
-    /* parameters of inlined calls whose argument is a local of the caller:
-     * they read the caller's slot instead of a copy */
+    /* parameters of inlined calls whose argument is a local of the caller,
+     * or a field of one: they read the caller's slot (or that field of it)
+     * instead of a copy */
     struct {
         const Symbol *sym;
         int slot;
+        int field; /* -1: the local itself */
     } aliases[64];
     int naliases;
     bool *fn_reads; /* by function number: it reads an export, queue or host function (see reads_outside) */
@@ -276,6 +278,16 @@ static int temp(Compiler *C, int n)
         return 0;
     }
     return s;
+}
+
+/* The field of a caller's local that parameter s of an inlined call
+ * reads, or -1 when s is a local of its own (or the caller's local). */
+static int alias_field(Compiler *C, const Symbol *s)
+{
+    for (int i = C->naliases; i-- > 0;)
+        if (C->aliases[i].sym == s)
+            return C->aliases[i].field;
+    return -1;
 }
 
 static int slot_of(Compiler *C, const Symbol *s)
@@ -1271,7 +1283,7 @@ static void emit_field(Compiler *C, const Node *n)
     }
     const Node *obj = n->u.field.obj;
     if (!n->u.field.safe && (obj->kind == N_NAME || obj->kind == N_IT) && obj->u.name.sym &&
-        obj->u.name.sym->kind == SYM_LOCAL) {
+        obj->u.name.sym->kind == SYM_LOCAL && alias_field(C, obj->u.name.sym) < 0) {
         op(C, BC_LOCAL_FIELD);
         byte(C, slot_of(C, obj->u.name.sym));
         byte(C, slot);
@@ -1396,20 +1408,34 @@ static void emit_inline(Compiler *C, const Node *n, const Node *f)
     int base = temp(C, f->u.fn.nslots);
     int aliased = C->naliases;
     /* The arguments are worked out in order, before the body, as for a
-     * call; one that is a local of the caller (lets do not change) is read
-     * where it is. */
+     * call; one that is a local of the caller (lets do not change), or a
+     * field of one (records do not change, and reading one has no effect
+     * but its value), is read where the body reads it. */
     int *slots = rg_alloc_atomic((args->len + 1) * sizeof *slots);
     size_t stored = 0;
     for (size_t i = 0; i < args->len; i++) {
         const Node *a = args->items[i];
         const Symbol *param = params->items[i]->u.param.sym;
-        bool local = (a->kind == N_NAME || a->kind == N_IT) && a->u.name.sym &&
-                     a->u.name.sym->kind == SYM_LOCAL &&
-                     !type_needs_widening(params->items[i]->u.param.type_ann->type, a->type) &&
-                     C->naliases < (int)(sizeof C->aliases / sizeof C->aliases[0]);
-        if (local) {
+        bool room = C->naliases < (int)(sizeof C->aliases / sizeof C->aliases[0]) &&
+                    !type_needs_widening(params->items[i]->u.param.type_ann->type, a->type);
+        const Symbol *local = NULL;
+        int field = -1;
+        if ((a->kind == N_NAME || a->kind == N_IT) && a->u.name.sym && a->u.name.sym->kind == SYM_LOCAL) {
+            local = a->u.name.sym;
+            field = alias_field(C, local);
+        } else if (a->kind == N_ELEM_FIELD && a->u.field.slot >= 0) {
+            local = a->u.field.elem;
+            field = a->u.field.slot;
+        } else if (a->kind == N_FIELD && !a->u.field.safe && a->u.field.slot >= 0 &&
+                   (a->u.field.obj->kind == N_NAME || a->u.field.obj->kind == N_IT) && a->u.field.obj->u.name.sym &&
+                   a->u.field.obj->u.name.sym->kind == SYM_LOCAL && alias_field(C, a->u.field.obj->u.name.sym) < 0) {
+            local = a->u.field.obj->u.name.sym;
+            field = a->u.field.slot;
+        }
+        if (local && room) {
             C->aliases[C->naliases].sym = param;
-            C->aliases[C->naliases++].slot = slot_of(C, a->u.name.sym);
+            C->aliases[C->naliases].slot = slot_of(C, local);
+            C->aliases[C->naliases++].field = field;
             continue;
         }
         emit_as(C, a, params->items[i]->u.param.type_ann->type);
@@ -1538,7 +1564,17 @@ static void emit(Compiler *C, const Node *n)
             break;
         }
         switch (s->kind) {
-        case SYM_LOCAL: op_u8(C, BC_LOAD, slot_of(C, s)); break;
+        case SYM_LOCAL: {
+            int field = alias_field(C, s);
+            if (field >= 0) {
+                op(C, BC_LOCAL_FIELD);
+                byte(C, slot_of(C, s));
+                byte(C, field);
+            } else {
+                op_u8(C, BC_LOAD, slot_of(C, s));
+            }
+            break;
+        }
         case SYM_SOURCE: {
             int src = s->decl->u.source.index;
             op_u16(C, BC_SOURCE, (uint32_t)src);

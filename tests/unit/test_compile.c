@@ -487,6 +487,38 @@ Test(compile, no_field_jump_across_a_jump_target)
     cr_expect_eq(count_op(p, d, BC_JUMP_TRUE), 1);
 }
 
+/* Counts field reads stored straight into a local (a copy of a field). */
+static bool field_stored_insn(void *ctx, const Program *p, const Chunk *c, uint32_t pc, Opcode op, const uint8_t *a)
+{
+    uint32_t next = pc + (uint32_t)opcode_size(opcode_info[op].operands);
+    if (op == BC_LOCAL_FIELD && next < c->len && c->code[next] == BC_STORE)
+        ++*(int *)ctx;
+    return true;
+}
+
+/* An argument that is a field of a local (or of the element) is read
+ * where the inlined body reads it, like a local: no copy is stored. */
+Test(compile, inlined_arguments_that_are_fields_of_locals_are_read_in_place)
+{
+    const char *src = "record F { id: Text  a: Int  b: Int }\n"
+                      "source fs: F from jsonl \"f.jsonl\" key id\n"
+                      "fn inom(x: Int, lo: Int, hi: Int) -> Bool = x >= lo and x <= hi\n"
+                      "decision t for f in fs key f.id {\n    outcome ja | nej\n"
+                      "    must A1 inom(f.a, 0, f.b) else \"m\"\n"
+                      "    must A2 any(fs, inom(.a, f.a, .b)) else \"m\"\n}\n";
+    Program *p = compile_ok(src);
+    uint32_t d = p->decisions[0].chunk;
+    cr_expect_eq(count_op(p, d, BC_CALL), 0, "%s", disasm_all(p, NULL));
+    int copies = 0;
+    walk(p, d, field_stored_insn, &copies);
+    cr_expect_eq(copies, 0, "%s", disasm_all(p, NULL));
+    /* the key, f.a and f.b in A1 (f.a twice), .a twice, f.a and .b in A2 */
+    cr_expect_eq(count_op(p, d, BC_LOCAL_FIELD), 8, "%s", disasm_all(p, NULL));
+    compile_flags = COMPILE_NO_OPT;
+    Program *q = compile_ok(src);
+    cr_expect_eq(count_op(q, q->decisions[0].chunk, BC_CALL), 2, "unoptimised, the calls stay");
+}
+
 /* The VM remembers what a function that reads an export gave, at its
  * call: such a function stays a call, and so does one that calls it. */
 Test(compile, functions_that_read_exports_stay_calls)
