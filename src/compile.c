@@ -66,6 +66,7 @@ typedef struct Compiler {
     uint32_t label_at;  /* no peephole across a jump target at this position */
     uint32_t last_op;   /* position of the last opcode emitted */
     uint32_t prev_op;   /* and of the one before it */
+    uint32_t op3;       /* and of the one before that */
     /* the decision being compiled */
     DecisionInfo *dinfo;
     uint32_t *guard_patches; /* jumps to patch to the end of the current include level */
@@ -144,6 +145,7 @@ static void op(Compiler *C, Opcode o)
 {
     reserve(C, 1);
     note_span(C);
+    C->op3 = C->prev_op;
     C->prev_op = C->last_op;
     C->last_op = C->len;
     C->code[C->len++] = (uint8_t)o;
@@ -248,7 +250,31 @@ static uint32_t jump_if(Compiler *C, bool when)
         C->label_at != C->len) {
         C->len--;
         C->last_op = C->prev_op;
+        C->prev_op = C->op3;
+        C->op3 = UINT32_MAX;
         when = !when;
+    }
+    /* LOCAL_FIELD a b, CONST k, EQ or NE, with no jump landing between
+     * them: one instruction compares the field with the constant. */
+    const uint8_t *code = C->code;
+    if (!C->no_opt && C->len >= 7 && C->last_op == C->len - 1 && (code[C->last_op] == BC_EQ || code[C->last_op] == BC_NE) &&
+        C->prev_op == C->len - 4 && code[C->prev_op] == BC_CONST && C->op3 == C->len - 7 &&
+        code[C->op3] == BC_LOCAL_FIELD && !(C->label_at > C->op3 && C->label_at <= C->len)) {
+        uint32_t at = C->op3;
+        bool jump_when_equal = (code[C->last_op] == BC_EQ) == when;
+        uint8_t k0 = code[C->prev_op + 1], k1 = code[C->prev_op + 2];
+        C->code[at] = (uint8_t)(jump_when_equal ? BC_FIELD_EQ_JUMP : BC_FIELD_NE_JUMP);
+        C->code[at + 3] = k0;
+        C->code[at + 4] = k1;
+        C->len = at + 5;
+        C->last_op = at;
+        C->prev_op = C->op3 = UINT32_MAX;
+        adjust(C, 1, 0); /* neither the field nor the comparison is pushed */
+        uint32_t off = C->len;
+        reserve(C, 4);
+        memset(C->code + C->len, 0, 4);
+        C->len += 4;
+        return off;
     }
     if (!C->no_opt && C->len >= 3 && C->last_op == C->len - 3 && C->code[C->last_op] == BC_LOCAL_FIELD &&
         C->label_at != C->len) {
@@ -1681,7 +1707,7 @@ static void chunk_begin(Compiler *C, int named_slots, Span span)
     C->nbases = 0;
     C->slots_reported = false;
     C->label_at = UINT32_MAX;
-    C->last_op = C->prev_op = UINT32_MAX;
+    C->last_op = C->prev_op = C->op3 = UINT32_MAX;
     C->cur_span = span;
 }
 

@@ -24,6 +24,8 @@ static void comment(const Program *p, Opcode o, uint32_t a, uint32_t b, RgBuf *o
 {
     switch (o) {
     case BC_CONST:
+    case BC_FIELD_EQ_JUMP:
+    case BC_FIELD_NE_JUMP:
         if (a < p->nconsts) {
             buf_adds(out, "  ; ");
             RgBuf v;
@@ -130,6 +132,10 @@ void disasm_chunk(const Program *p, uint32_t chunk, RgBuf *out)
             x = a[0];
             y = a[1];
             buf_printf(out, " %u %u -> %04d", x, y, (int)(pc + 7 + (uint32_t)rd32(a + 2)));
+            break;
+        case OPND_U8U8U16JUMP:
+            x = rd16(a + 2);
+            buf_printf(out, " %u %u %u -> %04d", a[0], a[1], x, (int)(pc + 9 + (uint32_t)rd32(a + 4)));
             break;
         }
         comment(p, o, x, y, out);

@@ -16,16 +16,18 @@
  *     JUMP   four-byte signed offset, from the end of the instruction
  *     U8JUMP one byte a, then a jump offset
  *     U8U8JUMP bytes a, b, then a jump offset
+ *     U8U8U16JUMP bytes a, b, two bytes c, then a jump offset
  * POPS/PUSHES give the stack effect when execution falls through to the
  * next instruction; VAR means it depends on an operand (see the notes of
  * that instruction). On the jump path: AND, OR, JUMP_SOME and JUMP_NONE
  * keep the value they tested; ITER pushes nothing; the other jumps have
  * the same effect as falling through.
  *
- * ITER_TO and FIELD_JUMP_* are two instructions in one, which the compiler
- * uses where the second follows the first directly (ITER, STORE b; and
- * LOCAL_FIELD a b, JUMP_FALSE or JUMP_TRUE): each instruction dispatched
- * costs more than most instructions' own work.
+ * ITER_TO, FIELD_JUMP_* and FIELD_EQ_JUMP, FIELD_NE_JUMP are instructions
+ * in one, which the compiler uses where they follow each other directly
+ * (ITER, STORE b; LOCAL_FIELD a b, JUMP_FALSE or JUMP_TRUE; LOCAL_FIELD
+ * a b, CONST c, EQ or NE, JUMP_FALSE or JUMP_TRUE): each instruction
+ * dispatched costs more than most instructions' own work.
  *
  * Notes:
  *  - Locals live below the operand stack in the frame; slots are numbered
@@ -142,7 +144,9 @@
     OP(HOST,        U16U8,  VAR, 1, "call host function a (Program.hosts) with the top b values as arguments") \
     OP(ITER_TO,     U8U8JUMP, 0, 0, "store the next element of the iteration in locals a, a+1 in local b, or jump when done") \
     OP(FIELD_JUMP_FALSE, U8U8JUMP, 0, 0, "jump when field b of the record in local a is false") \
-    OP(FIELD_JUMP_TRUE, U8U8JUMP, 0, 0, "jump when field b of the record in local a is true")
+    OP(FIELD_JUMP_TRUE, U8U8JUMP, 0, 0, "jump when field b of the record in local a is true") \
+    OP(FIELD_EQ_JUMP, U8U8U16JUMP, 0, 0, "jump when field b of the record in local a equals constant c") \
+    OP(FIELD_NE_JUMP, U8U8U16JUMP, 0, 0, "jump when field b of the record in local a does not equal constant c")
 
 typedef enum Opcode {
 #define OP_ENUM(name, operands, pops, pushes, doc) BC_##name,
@@ -160,6 +164,7 @@ typedef enum OperandLayout {
     OPND_JUMP,
     OPND_U8JUMP,
     OPND_U8U8JUMP,
+    OPND_U8U8U16JUMP,
 } OperandLayout;
 
 typedef struct OpcodeInfo {
@@ -183,6 +188,7 @@ static inline int opcode_size(OperandLayout l)
     case OPND_JUMP: return 5;
     case OPND_U8JUMP: return 6;
     case OPND_U8U8JUMP: return 7;
+    case OPND_U8U8U16JUMP: return 9;
     }
     return 1;
 }
@@ -190,14 +196,14 @@ static inline int opcode_size(OperandLayout l)
 /* Whether an instruction with this layout jumps (always or on a condition). */
 static inline bool opcode_jumps(OperandLayout l)
 {
-    return l == OPND_JUMP || l == OPND_U8JUMP || l == OPND_U8U8JUMP;
+    return l == OPND_JUMP || l == OPND_U8JUMP || l == OPND_U8U8JUMP || l == OPND_U8U8U16JUMP;
 }
 
 /* Where its jump offset starts, counted from the opcode; the offset
  * counts from the end of the instruction. */
 static inline int opcode_jump_operand(OperandLayout l)
 {
-    return l == OPND_U8U8JUMP ? 3 : l == OPND_U8JUMP ? 2 : 1;
+    return l == OPND_U8U8U16JUMP ? 5 : l == OPND_U8U8JUMP ? 3 : l == OPND_U8JUMP ? 2 : 1;
 }
 
 #endif

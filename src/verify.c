@@ -292,6 +292,12 @@ static bool check_operands(Verifier *v, uint32_t ci, uint32_t pc)
         LOCAL(a8 + 1u);
         LOCAL(ip[2]);
         break;
+    case BC_FIELD_EQ_JUMP:
+    case BC_FIELD_NE_JUMP:
+        LOCAL(a8);
+        RANGE(ip[2], v->max_fields, "field slot");
+        RANGE(rd16(ip + 3), p->nconsts, "constant");
+        break;
     case BC_FIELD:
     case BC_FIELD_OPT: RANGE(a8, v->max_fields, "field slot"); break;
     case BC_PSEUDO:
@@ -506,6 +512,8 @@ static bool follow(Verifier *v, uint32_t ci, Flow *f, uint32_t pc)
     case BC_ITER_TO:
     case BC_FIELD_JUMP_FALSE:
     case BC_FIELD_JUMP_TRUE:
+    case BC_FIELD_EQ_JUMP:
+    case BC_FIELD_NE_JUMP:
     case BC_JUMP_FALSE:
     case BC_JUMP_TRUE:
     case BC_JUMP_NONE: {

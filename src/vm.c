@@ -1103,6 +1103,27 @@ dispatch:
     FIELD_JUMP(FIELD_JUMP_FALSE, false)
     FIELD_JUMP(FIELD_JUMP_TRUE, true)
 #undef FIELD_JUMP
+#define FIELD_CMP_JUMP(name, when_equal)                                      \
+    CASE(name) {                                                              \
+        uint8_t a = ip[0], f = ip[1];                                         \
+        uint32_t k = rd16(ip + 2);                                            \
+        int32_t off = rd32(ip + 4);                                           \
+        ip += 8;                                                              \
+        CHECK_LOCAL(a);                                                       \
+        if (k >= P->nconsts)                                                  \
+            FAILWITH("internal error: constant index out of range");          \
+        Value v;                                                              \
+        READ_LOCAL_FIELD(v, a, f);                                            \
+        if (value_equal(v, P->consts[k]) == (when_equal)) {                   \
+            ip += off;                                                        \
+            if (ip < code || ip > end)                                        \
+                FAILWITH("internal error: jump outside the code");            \
+        }                                                                     \
+        NEXT();                                                               \
+    }
+    FIELD_CMP_JUMP(FIELD_EQ_JUMP, true)
+    FIELD_CMP_JUMP(FIELD_NE_JUMP, false)
+#undef FIELD_CMP_JUMP
 #undef READ_LOCAL_FIELD
     CASE(PSEUDO) {
         uint8_t a = *ip++;

@@ -474,6 +474,33 @@ Test(compile, fused_iteration_and_field_jumps)
     cr_expect_eq(count_op(q, e, BC_ITER), 2);
 }
 
+/* A field compared with a constant in a condition is one instruction,
+ * whichever way round the comparison and the jump go. */
+Test(compile, field_compared_with_a_constant_jumps_in_one_instruction)
+{
+    const char *src = "record G { typ: Text  n: Int }\n"
+                      "record F { id: Text  typ: Text  gs: List<G> }\n"
+                      "source fs: F from jsonl \"f.jsonl\" key id\n"
+                      "decision t for f in fs key f.id {\n    outcome ja | nej\n"
+                      "    must A1 f.typ == \"a\" else \"m\"\n"
+                      "    must A2 f.typ != \"b\" else \"m\"\n"
+                      "    field k = count(f.gs where .typ == \"c\" and .n != 2)\n}\n";
+    Program *p = compile_ok(src);
+    uint32_t d = p->decisions[0].chunk;
+    /* A1 and A2 jump past their failure when the condition holds; the
+     * filter goes on to the next element when a condition does not */
+    cr_expect_eq(count_op(p, d, BC_FIELD_EQ_JUMP), 2, "%s", disasm_all(p, NULL));
+    cr_expect_eq(count_op(p, d, BC_FIELD_NE_JUMP), 2, "%s", disasm_all(p, NULL));
+    cr_expect_eq(count_op(p, d, BC_EQ) + count_op(p, d, BC_NE), 0);
+    const char *text = disasm_all(p, "t");
+    cr_expect(strstr(text, "FIELD_NE_JUMP") && strstr(text, "; \"c\""), "the constant is shown: %s", text);
+    compile_flags = COMPILE_NO_OPT;
+    Program *q = compile_ok(src);
+    uint32_t e = q->decisions[0].chunk;
+    cr_expect_eq(count_op(q, e, BC_FIELD_EQ_JUMP) + count_op(q, e, BC_FIELD_NE_JUMP), 0);
+    cr_expect_eq(count_op(q, e, BC_EQ) + count_op(q, e, BC_NE), 4);
+}
+
 /* A jump that lands between the field read and the conditional jump keeps
  * them apart: the field is read on one way in only. */
 Test(compile, no_field_jump_across_a_jump_target)

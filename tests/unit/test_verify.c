@@ -320,6 +320,20 @@ Test(verify, field_jump_with_a_field_slot_out_of_range)
     refused(p, "field slot 255 is out of range");
 }
 
+Test(verify, field_comparison_with_a_constant_out_of_range)
+{
+    Program *p = copy(compile_ok("record F { id: Text  typ: Text }\n"
+                                 "source fs: F from jsonl \"f.jsonl\" key id\n"
+                                 "decision t for f in fs key f.id {\n    outcome ja | nej\n"
+                                 "    must A1 f.typ == \"a\" else \"m\"\n}\n"));
+    Chunk *c = decision_chunk(p);
+    int k = find(c, BC_FIELD_EQ_JUMP);
+    cr_assert_geq(k, 0);
+    c->code[k + 3] = 0xff;
+    c->code[k + 4] = 0xff;
+    refused(p, "constant 65535 is out of range");
+}
+
 Test(verify, native_with_the_wrong_arity)
 {
     Program *p = copy(compile_ok("record R {\n    id: Text\n}\n"
