@@ -67,6 +67,11 @@ typedef struct Compiler {
     uint32_t last_op;   /* position of the last opcode emitted */
     uint32_t prev_op;   /* and of the one before it */
     uint32_t op3;       /* and of the one before that */
+    /* The value of a let in a decision whose list is used up within the
+     * evaluation (see list_stays): it is built in a scratch list. */
+    const Node *scratch_node;
+    bool scratch_ok;    /* compiling a decision's body */
+    uint32_t nscratch;  /* scratch lists numbered so far */
     /* the decision being compiled */
     DecisionInfo *dinfo;
     uint32_t *guard_patches; /* jumps to patch to the end of the current include level */
@@ -781,17 +786,40 @@ static void use_source_field(Compiler *C, int src, int field, bool elements)
         add_field(&u->indexed_fields, &u->nindexed, field);
 }
 
+/* Pushes an empty list with room for the elements of the iteration in
+ * locals it, it+1: a new one, or scratch list `scratch` (>= 0). */
+static void list_like(Compiler *C, int it, int scratch)
+{
+    if (scratch >= 0) {
+        op_u16(C, BC_LIST_SCRATCH, (uint32_t)scratch);
+        byte(C, it);
+    } else {
+        op_u8(C, BC_LIST_LIKE, it);
+    }
+    adjust(C, 0, 1);
+}
+
+/* The scratch list for the list node n makes, or -1 (see list_stays). */
+static int scratch_for(Compiler *C, const Node *n)
+{
+    if (!n || n != C->scratch_node)
+        return -1;
+    C->scratch_node = NULL;
+    return (int)C->nscratch++;
+}
+
 /* Filters the list on top of the stack by the conjuncts (all but `skip`),
- * leaving the list of elements that pass. */
+ * leaving the list of elements that pass, in scratch list `scratch` if
+ * that is >= 0. */
 #define MAX_CONJUNCTS 32
-static void emit_filter(Compiler *C, const Node *lam, const Node **conj, size_t nconj, size_t skip, bool to_set)
+static void emit_filter(Compiler *C, const Node *lam, const Node **conj, size_t nconj, size_t skip, bool to_set,
+                        int scratch)
 {
     int it = temp(C, 2), acc = temp(C, 1);
     op_u8(C, BC_ITER_INIT, it);
     /* Room for every element at once: growing the list step by step
      * costs more than the room that a filter leaves unused. */
-    op_u8(C, BC_LIST_LIKE, it);
-    adjust(C, 0, 1);
+    list_like(C, it, scratch);
     op_u8(C, BC_STORE, acc);
     uint32_t loop = here(C);
     uint32_t done = iter(C, it, slot_of(C, lam->u.lambda.sym));
@@ -970,7 +998,7 @@ static int range_use(Compiler *C, int src, int key, int start, int end)
 /* Selects by a range index when the conjuncts bound the records' days;
  * conj[eq] (eq may be -1) is an equality that also picks the partition. */
 static bool emit_range_select(Compiler *C, const Node *lam, const Node **conj, size_t nconj, int src, int eq,
-                              int eq_field, const Node *key)
+                              int eq_field, const Node *key, int scratch)
 {
     RangeSearch *R = rg_alloc(sizeof *R);
     R->elem = lam->u.lambda.sym;
@@ -991,12 +1019,13 @@ static bool emit_range_select(Compiler *C, const Node *lam, const Node **conj, s
     emit(C, R->upper[0].value);
     op_u16(C, BC_SELECT_RANGE, (uint32_t)src);
     byte(C, index);
-    emit_filter(C, lam, conj, nconj, eq >= 0 ? (size_t)eq : (size_t)-1, false);
+    emit_filter(C, lam, conj, nconj, eq >= 0 ? (size_t)eq : (size_t)-1, false, scratch);
     return true;
 }
 
 static void emit_where(Compiler *C, const Node *n)
 {
+    int scratch = scratch_for(C, n);
     const Node *lam = n->u.where.pred;
     if (lam->kind != N_LAMBDA || !lam->u.lambda.sym) {
         cerror(C, n->span, "internal error: %s was not checked", "this where");
@@ -1026,7 +1055,7 @@ static void emit_where(Compiler *C, const Node *n)
             if (!elements)
                 eq = (int)i, eq_field = field, eq_key = key;
         }
-        if (emit_range_select(C, lam, conj, nconj, src, eq, eq_field, eq_key))
+        if (emit_range_select(C, lam, conj, nconj, src, eq, eq_field, eq_key, scratch))
             return;
         if (first >= 0) {
             emit(C, first_key);
@@ -1034,7 +1063,7 @@ static void emit_where(Compiler *C, const Node *n)
             byte(C, first_field);
             use_source_field(C, src, first_field, first_elements);
             if (nconj > 1)
-                emit_filter(C, lam, conj, nconj, (size_t)first, false);
+                emit_filter(C, lam, conj, nconj, (size_t)first, false, scratch);
             return;
         }
     }
@@ -1043,7 +1072,7 @@ static void emit_where(Compiler *C, const Node *n)
         conj[0] = lam->u.lambda.body;
         nconj = 1;
     }
-    emit_filter(C, lam, conj, nconj, (size_t)-1, n->type && n->type->kind == T_SET);
+    emit_filter(C, lam, conj, nconj, (size_t)-1, n->type && n->type->kind == T_SET, scratch);
 }
 
 /* count, sum, min, max, any, all, map, sort_by, first_where as loops. */
@@ -1096,8 +1125,7 @@ static void emit_special(Compiler *C, const Node *n)
         break;
     case SPECIAL_MAP:
     case SPECIAL_SORT_BY:
-        op_u8(C, BC_LIST_LIKE, it);
-        adjust(C, 0, 1);
+        list_like(C, it, scratch_for(C, n));
         break;
     default:
         op(C, BC_NONE);
@@ -1922,13 +1950,67 @@ static void compile_rule(Compiler *C, const Node *r)
 
 /* The statements of a decision or queue body other than fields and the
  * outcome. */
+/* Whether reading local s in n (a child of p) uses its list up at once:
+ * a count, sum, where, map, any... walks it, `in` looks in it, a text
+ * shows it; anything else (a call, a field, a record, another let) may
+ * keep it. */
+static bool list_used_up(const Node *p, const Node *n)
+{
+    switch (p->kind) {
+    case N_CALL: return p->u.call.special >= 0 && p->u.call.args.len && p->u.call.args.items[0] == n;
+    case N_WHERE: return p->u.where.list == n;
+    case N_BINARY: return (p->u.op.op == OP_IN || p->u.op.op == OP_NOT_IN) && p->u.op.b == n;
+    case N_INTERP: return true;
+    case N_RULE: return p->u.rule.each_list == n;
+    default: return false;
+    }
+}
+
+static bool uses_up(const Node *n, const Symbol *s)
+{
+    Node *kids[64];
+    size_t nk = node_children(n, kids, 64);
+    if (nk > 64)
+        return false;
+    for (size_t i = 0; i < nk; i++) {
+        if (!kids[i])
+            continue;
+        if (kids[i]->kind == N_NAME && kids[i]->u.name.sym == s) {
+            if (!list_used_up(n, kids[i]))
+                return false;
+        } else if (!uses_up(kids[i], s)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Whether the list a let of a decision binds to s is used up within the
+ * decision's evaluation wherever the body reads it. Such a list can be
+ * built in a scratch list of the VM, emptied for each evaluation, instead
+ * of a new one: the one list most decisions would otherwise allocate for
+ * each record. A decision is never evaluated inside itself, so the same
+ * scratch list is never in use twice at once. */
+static bool list_stays(const NodeList *body, const Symbol *s)
+{
+    for (size_t i = 0; i < body->len; i++)
+        if (!uses_up(body->items[i], s))
+            return false;
+    return true;
+}
+
 static void compile_body(Compiler *C, const NodeList *body)
 {
     for (size_t i = 0; i < body->len; i++) {
         const Node *s = body->items[i];
         switch (s->kind) {
         case N_LET:
+            if (C->scratch_ok && !C->no_opt && !C->explain && s->u.let.sym->type &&
+                s->u.let.sym->type->kind == T_LIST && !type_needs_widening(s->u.let.sym->type, s->u.let.value->type) &&
+                list_stays(body, s->u.let.sym))
+                C->scratch_node = s->u.let.value;
             emit_as(C, s->u.let.value, s->u.let.sym->type);
+            C->scratch_node = NULL;
             if (C->explain)
                 op_u16(C, BC_TRACE, trace_point(C, s, TRACE_LET, -1, -1));
             op_u8(C, BC_STORE, slot_of(C, s->u.let.sym));
@@ -2021,7 +2103,9 @@ static void compile_decision(Compiler *C, const Node *d, DecisionInfo *info)
     }
     op(C, BC_SET_KEY);
 
+    C->scratch_ok = true;
     compile_body(C, &d->u.decision.body);
+    C->scratch_ok = false;
     for (size_t g = 0; g < C->nguard; g++)
         patch(C, C->guard_patches[g]);
     C->nguard = 0;

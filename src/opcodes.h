@@ -146,7 +146,8 @@
     OP(FIELD_JUMP_FALSE, U8U8JUMP, 0, 0, "jump when field b of the record in local a is false") \
     OP(FIELD_JUMP_TRUE, U8U8JUMP, 0, 0, "jump when field b of the record in local a is true") \
     OP(FIELD_EQ_JUMP, U8U8U16JUMP, 0, 0, "jump when field b of the record in local a equals constant c") \
-    OP(FIELD_NE_JUMP, U8U8U16JUMP, 0, 0, "jump when field b of the record in local a does not equal constant c")
+    OP(FIELD_NE_JUMP, U8U8U16JUMP, 0, 0, "jump when field b of the record in local a does not equal constant c") \
+    OP(LIST_SCRATCH, U16U8, 0, 1, "LIST_LIKE b, but the list is the VM's scratch list a, emptied (see compile.c)")
 
 typedef enum Opcode {
 #define OP_ENUM(name, operands, pops, pushes, doc) BC_##name,

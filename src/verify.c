@@ -292,6 +292,7 @@ static bool check_operands(Verifier *v, uint32_t ci, uint32_t pc)
         LOCAL(a8 + 1u);
         LOCAL(ip[2]);
         break;
+    case BC_LIST_SCRATCH: LOCAL(ip[3]); break;
     case BC_FIELD_EQ_JUMP:
     case BC_FIELD_NE_JUMP:
         LOCAL(a8);
@@ -493,7 +494,7 @@ static bool follow(Verifier *v, uint32_t ci, Flow *f, uint32_t pc)
         break;
     default: break;
     }
-    bool made = op == BC_LIST || op == BC_LIST_LIKE;
+    bool made = op == BC_LIST || op == BC_LIST_LIKE || op == BC_LIST_SCRATCH;
     uint32_t next = pc + (uint32_t)opcode_size(opcode_info[op].operands);
     int32_t fall = d - pops + pushes;
     switch (op) {

@@ -74,6 +74,8 @@ struct Vm {
     struct MemoTable *memo;   /* per chunk (NULL until a call needs them) */
     uint32_t memo_generation; /* entries and tables of another generation are empty */
     Value subject;            /* the record being decided, or none */
+    List **scratch;           /* LIST_SCRATCH's lists, by number */
+    uint32_t nscratch;
 };
 
 VmLimits vm_default_limits(void)
@@ -275,6 +277,22 @@ static bool worth_remembering(const Vm *vm, uint8_t how, const Value *args, uint
     return how == REMEMBER_ALWAYS || things <= 1;
 }
 
+/* How many scratch lists the program's LIST_SCRATCH instructions number. */
+static uint32_t count_scratch(const Program *p)
+{
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < p->nchunks; i++) {
+        const Chunk *c = &p->chunks[i];
+        for (uint32_t pc = 0; pc < c->len && c->code[pc] < BC__COUNT;
+             pc += (uint32_t)opcode_size(opcode_info[c->code[pc]].operands)) {
+            uint32_t k = pc + 2 < c->len ? (uint32_t)c->code[pc + 1] | ((uint32_t)c->code[pc + 2] << 8) : 0;
+            if (c->code[pc] == BC_LIST_SCRATCH && k >= n)
+                n = k + 1;
+        }
+    }
+    return n;
+}
+
 Vm *vm_new(const Program *p, const DataSet *data, Date today, VmLimits limits)
 {
     Vm *vm = rg_alloc(sizeof *vm);
@@ -292,6 +310,8 @@ Vm *vm_new(const Program *p, const DataSet *data, Date today, VmLimits limits)
     vm->remembers = find_remembering(p);
     vm->memo_generation = 1;
     vm->subject = val_none();
+    vm->nscratch = count_scratch(p);
+    vm->scratch = rg_alloc((vm->nscratch ? vm->nscratch : 1) * sizeof *vm->scratch);
     return vm;
 }
 
@@ -1419,6 +1439,24 @@ dispatch:
         if (l.tag != V_LIST && l.tag != V_SET)
             FAILWITH("internal error: the size of a value that is not a list");
         PUSH(val_list(list_new(l.as.list->len)));
+        NEXT();
+    }
+    CASE(LIST_SCRATCH) {
+        uint32_t k = rd16(ip);
+        uint8_t a = ip[2];
+        ip += 3;
+        CHECK_LOCAL(a);
+        NEED(0);
+        Value l = base[a];
+        if (l.tag != V_LIST && l.tag != V_SET)
+            FAILWITH("internal error: the size of a value that is not a list");
+        if (k >= vm->nscratch)
+            FAILWITH("internal error: no such scratch list");
+        List *s = vm->scratch[k];
+        if (!s || s->cap < l.as.list->len)
+            s = vm->scratch[k] = list_new(l.as.list->len);
+        s->len = 0;
+        PUSH(val_list(s));
         NEXT();
     }
     CASE(ITER_INIT) {

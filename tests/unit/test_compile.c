@@ -501,6 +501,34 @@ Test(compile, field_compared_with_a_constant_jumps_in_one_instruction)
     cr_expect_eq(count_op(q, e, BC_EQ) + count_op(q, e, BC_NE), 4);
 }
 
+/* A list a decision's let builds is built in a scratch list of the VM
+ * when every reading of it uses it up (count, sum, where, map, any,
+ * `in`, a message); one that may be kept is built new each time. */
+Test(compile, lists_used_up_within_the_evaluation_are_scratch_lists)
+{
+    const char *src = "record G { typ: Text  n: Int }\n"
+                      "record F { id: Text  gs: List<G> }\n"
+                      "source fs: F from jsonl \"f.jsonl\" key id\n"
+                      "fn antal(xs: List<G>) -> Int = count(xs)\n"
+                      "decision t for f in fs key f.id {\n    outcome ja | nej\n"
+                      "    let a = f.gs where .n > 1\n"
+                      "    let b = map(f.gs, .typ)\n"
+                      "    let kept = f.gs where .n > 2\n"
+                      "    let called = f.gs where .n > 3\n"
+                      "    let copied = f.gs where .n > 4\n"
+                      "    let again = copied\n"
+                      "    must A1 count(a) > sum(a, .n) and \"x\" in b else \"{a} {count(again)}\"\n"
+                      "    field k = kept\n"
+                      "    field c = antal(called)\n}\n";
+    Program *p = compile_ok(src);
+    uint32_t d = p->decisions[0].chunk;
+    cr_expect_eq(count_op(p, d, BC_LIST_SCRATCH), 2, "%s", disasm_all(p, "t"));
+    cr_expect_eq(count_op(p, d, BC_LIST_LIKE), 3, "%s", disasm_all(p, "t"));
+    compile_flags = COMPILE_NO_OPT;
+    Program *q = compile_ok(src);
+    cr_expect_eq(count_op(q, q->decisions[0].chunk, BC_LIST_SCRATCH), 0);
+}
+
 /* A jump that lands between the field read and the conditional jump keeps
  * them apart: the field is read on one way in only. */
 Test(compile, no_field_jump_across_a_jump_target)

@@ -277,6 +277,7 @@ Test(verify, output_field_out_of_range)
 
 Test(verify, append_to_a_list_the_frame_did_not_make)
 {
+    compile_flags = COMPILE_NO_OPT; /* ys would be a scratch list */
     Program *p = copy(compile_ok(SOURCE));
     Chunk *c = decision_chunk(p);
     int k = find(c, BC_LIST_LIKE);
@@ -284,6 +285,32 @@ Test(verify, append_to_a_list_the_frame_did_not_make)
     /* LIST_LIKE a → LOAD a: the accumulator becomes the list being mapped */
     c->code[k] = BC_LOAD;
     refused(p, "APPEND to local");
+}
+
+/* ys is used up by count, so it is built in a scratch list. */
+Test(verify, append_to_a_list_other_than_the_scratch_list)
+{
+    Program *p = copy(compile_ok(SOURCE));
+    Chunk *c = decision_chunk(p);
+    int k = find(c, BC_LIST_SCRATCH);
+    cr_assert_geq(k, 0);
+    /* LIST_SCRATCH n a → LOAD a, NONE, POP: the list being mapped again */
+    uint8_t a = c->code[k + 3];
+    c->code[k] = BC_LOAD;
+    c->code[k + 1] = a;
+    c->code[k + 2] = BC_NONE;
+    c->code[k + 3] = BC_POP;
+    refused(p, "APPEND to local");
+}
+
+Test(verify, scratch_list_sized_by_a_local_out_of_range)
+{
+    Program *p = copy(compile_ok(SOURCE));
+    Chunk *c = decision_chunk(p);
+    int k = find(c, BC_LIST_SCRATCH);
+    cr_assert_geq(k, 0);
+    c->code[k + 3] = (uint8_t)c->nlocals;
+    refused(p, "is out of range (the chunk has");
 }
 
 Test(verify, iteration_into_a_local_out_of_range)
