@@ -177,6 +177,14 @@ static void u16(Compiler *C, uint32_t v)
 
 static void op_u8(Compiler *C, Opcode o, int a)
 {
+    /* LOAD x just before a STORE, with no jump landing between: MOVE. */
+    if (o == BC_STORE && !C->no_opt && C->len >= 2 && C->last_op == C->len - 2 && C->code[C->last_op] == BC_LOAD &&
+        C->label_at != C->len) {
+        C->code[C->last_op] = BC_MOVE;
+        adjust(C, 1, 0); /* the LOAD's value is not pushed */
+        byte(C, a);
+        return;
+    }
     op(C, o);
     byte(C, a);
 }

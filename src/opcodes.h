@@ -26,7 +26,8 @@
  * ITER_TO, FIELD_JUMP_* and FIELD_EQ_JUMP, FIELD_NE_JUMP are instructions
  * in one, which the compiler uses where they follow each other directly
  * (ITER, STORE b; LOCAL_FIELD a b, JUMP_FALSE or JUMP_TRUE; LOCAL_FIELD
- * a b, CONST c, EQ or NE, JUMP_FALSE or JUMP_TRUE): each instruction
+ * a b, CONST c, EQ or NE, JUMP_FALSE or JUMP_TRUE), as is MOVE (LOAD a,
+ * STORE b): each instruction
  * dispatched costs more than most instructions' own work.
  *
  * Notes:
@@ -147,7 +148,8 @@
     OP(FIELD_JUMP_TRUE, U8U8JUMP, 0, 0, "jump when field b of the record in local a is true") \
     OP(FIELD_EQ_JUMP, U8U8U16JUMP, 0, 0, "jump when field b of the record in local a equals constant c") \
     OP(FIELD_NE_JUMP, U8U8U16JUMP, 0, 0, "jump when field b of the record in local a does not equal constant c") \
-    OP(LIST_SCRATCH, U16U8, 0, 1, "LIST_LIKE b, but the list is the VM's scratch list a, emptied (see compile.c)")
+    OP(LIST_SCRATCH, U16U8, 0, 1, "LIST_LIKE b, but the list is the VM's scratch list a, emptied (see compile.c)") \
+    OP(MOVE,        U8U8,   0, 0, "local b = local a (LOAD a, STORE b)")
 
 typedef enum Opcode {
 #define OP_ENUM(name, operands, pops, pushes, doc) BC_##name,

@@ -293,6 +293,10 @@ static bool check_operands(Verifier *v, uint32_t ci, uint32_t pc)
         LOCAL(ip[2]);
         break;
     case BC_LIST_SCRATCH: LOCAL(ip[3]); break;
+    case BC_MOVE:
+        LOCAL(a8);
+        LOCAL(ip[2]);
+        break;
     case BC_FIELD_EQ_JUMP:
     case BC_FIELD_NE_JUMP:
         LOCAL(a8);
@@ -487,7 +491,8 @@ static bool follow(Verifier *v, uint32_t ci, Flow *f, uint32_t pc)
         fresh_set(&fresh, ip[1] + 1u, false);
         break;
     case BC_SORT: fresh_set(&fresh, ip[1], false); break;
-    case BC_ITER_TO: fresh_set(&fresh, ip[2], false); break;
+    case BC_ITER_TO:
+    case BC_MOVE: fresh_set(&fresh, ip[2], false); break;
     case BC_APPEND:
         if (!fresh_has(&fresh, ip[1]))
             return fail(v, ci, pc, "APPEND to local %u, which may hold a list this frame did not make", ip[1]);

@@ -1441,6 +1441,14 @@ dispatch:
         PUSH(val_list(list_new(l.as.list->len)));
         NEXT();
     }
+    CASE(MOVE) {
+        uint8_t a = ip[0], b = ip[1];
+        ip += 2;
+        CHECK_LOCAL(a);
+        CHECK_LOCAL(b);
+        base[b] = base[a];
+        NEXT();
+    }
     CASE(LIST_SCRATCH) {
         uint32_t k = rd16(ip);
         uint8_t a = ip[2];
@@ -1514,7 +1522,11 @@ dispatch:
         Value v = POP();
         if (base[a].tag != V_LIST)
             FAILWITH("internal error: append to a value that is not a list");
-        base[a].as.list = list_push(base[a].as.list, v);
+        List *l = base[a].as.list;
+        if (l->len < l->cap)
+            l->items[l->len++] = v;
+        else
+            base[a].as.list = list_push(l, v);
         NEXT();
     }
     CASE(LEN) {

@@ -524,9 +524,12 @@ Test(compile, lists_used_up_within_the_evaluation_are_scratch_lists)
     uint32_t d = p->decisions[0].chunk;
     cr_expect_eq(count_op(p, d, BC_LIST_SCRATCH), 2, "%s", disasm_all(p, "t"));
     cr_expect_eq(count_op(p, d, BC_LIST_LIKE), 3, "%s", disasm_all(p, "t"));
+    /* each list a loop made goes from its accumulator to its let, and
+     * copied to `again`, in one MOVE each */
+    cr_expect_eq(count_op(p, d, BC_MOVE), 6, "%s", disasm_all(p, "t"));
     compile_flags = COMPILE_NO_OPT;
     Program *q = compile_ok(src);
-    cr_expect_eq(count_op(q, q->decisions[0].chunk, BC_LIST_SCRATCH), 0);
+    cr_expect_eq(count_op(q, q->decisions[0].chunk, BC_LIST_SCRATCH) + count_op(q, q->decisions[0].chunk, BC_MOVE), 0);
 }
 
 /* A jump that lands between the field read and the conditional jump keeps
