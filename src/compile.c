@@ -148,6 +148,12 @@ static void adjust(Compiler *C, int pops, int pushes)
 
 static void op(Compiler *C, Opcode o)
 {
+    /* LOAD a just before a LEN, with no jump landing between: LEN_LOCAL. */
+    if (o == BC_LEN && !C->no_opt && C->len >= 2 && C->last_op == C->len - 2 && C->code[C->last_op] == BC_LOAD &&
+        C->label_at != C->len) {
+        C->code[C->last_op] = BC_LEN_LOCAL;
+        return;
+    }
     reserve(C, 1);
     note_span(C);
     C->op3 = C->prev_op;
@@ -1114,6 +1120,16 @@ static void emit_special(Compiler *C, const Node *n)
     if (form == SPECIAL_COUNT && !lam) {
         emit(C, xs);
         op(C, BC_LEN);
+        return;
+    }
+    /* sum(xs, .field): one instruction adds the field up. */
+    if (form == SPECIAL_SUM && lam && !C->no_opt && !C->explain && lam->u.lambda.body->kind == N_ELEM_FIELD &&
+        lam->u.lambda.body->u.field.elem == lam->u.lambda.sym && lam->u.lambda.body->u.field.slot >= 0 &&
+        (n->type->kind == T_INT || n->type->kind == T_DEC)) {
+        emit(C, xs);
+        op(C, BC_SUM_FIELD);
+        byte(C, n->type->kind == T_DEC);
+        byte(C, lam->u.lambda.body->u.field.slot);
         return;
     }
     int it = temp(C, 2), acc = temp(C, 1), v = temp(C, 1);

@@ -1441,6 +1441,51 @@ dispatch:
         PUSH(val_list(list_new(l.as.list->len)));
         NEXT();
     }
+    CASE(LEN_LOCAL) {
+        uint8_t a = *ip++;
+        CHECK_LOCAL(a);
+        NEED(0);
+        if (base[a].tag != V_LIST && base[a].tag != V_SET)
+            FAILWITH("internal error: length of a value that is not a list");
+        PUSH(val_int(base[a].as.list->len));
+        NEXT();
+    }
+    CASE(SUM_FIELD) {
+        bool dec = ip[0] != 0;
+        uint8_t f = ip[1];
+        ip += 2;
+        NEED(1);
+        if (TOP.tag != V_LIST && TOP.tag != V_SET)
+            FAILWITH("internal error: sum of a value that is not a list");
+        const List *l = TOP.as.list;
+        /* As the loop sum(xs, .f) would be: each field added to the sum
+         * so far, in order, with the same errors. */
+        Value sum = dec ? val_dec(dec_from_int(0)) : val_int(0);
+        for (uint32_t i = 0; i < l->len; i++) {
+            Value r = l->items[i];
+            if (r.tag != V_RECORD || f >= r.as.rec->type->nfields)
+                FAILWITH("internal error: field of a value that is not a record");
+            Value x = r.as.rec->slots[f];
+            if (!dec) {
+                if (x.tag != V_INT)
+                    FAILWITH("internal error: integer operation on a non-integer");
+                if (__builtin_add_overflow(x.as.i, sum.as.i, &sum.as.i))
+                    FAILWITH("integer overflow in +");
+                continue;
+            }
+            if (x.tag != V_INT && x.tag != V_DEC)
+                FAILWITH("internal error: decimal operation on a non-number");
+            Decimal a = val_as_dec(x), b = val_as_dec(sum), s;
+            if (!dec_add_quick(a, b, &s)) {
+                DecStatus st = dec_add(a, b, &s);
+                if (st)
+                    FAILWITH(dec_message(st));
+            }
+            sum = val_dec(s);
+        }
+        TOP = sum;
+        NEXT();
+    }
     CASE(MOVE) {
         uint8_t a = ip[0], b = ip[1];
         ip += 2;

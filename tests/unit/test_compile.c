@@ -460,7 +460,7 @@ Test(compile, fused_iteration_and_field_jumps)
                       "decision t for f in fs key f.id {\n    outcome ja | nej\n"
                       "    must A1 f.ok else \"m\"\n"
                       "    must A2 not f.ok else \"m\"\n"
-                      "    field s = sum(fs where .ok, .n)\n}\n";
+                      "    field s = sum(fs where .ok, .n * 2)\n}\n";
     Program *p = compile_ok(src);
     uint32_t d = p->decisions[0].chunk;
     cr_expect_eq(count_op(p, d, BC_ITER), 0, "%s", disasm_all(p, NULL));
@@ -530,6 +530,28 @@ Test(compile, lists_used_up_within_the_evaluation_are_scratch_lists)
     compile_flags = COMPILE_NO_OPT;
     Program *q = compile_ok(src);
     cr_expect_eq(count_op(q, q->decisions[0].chunk, BC_LIST_SCRATCH) + count_op(q, q->decisions[0].chunk, BC_MOVE), 0);
+}
+
+/* sum(xs, .field) is one instruction; count(x) of a local one more. */
+Test(compile, sums_of_a_field_and_counts_of_a_local)
+{
+    const char *src = "record G { n: Int  d: Decimal }\n"
+                      "record F { id: Text  gs: List<G> }\n"
+                      "source fs: F from jsonl \"f.jsonl\" key id\n"
+                      "decision t for f in fs key f.id {\n    outcome ja | nej\n"
+                      "    let gs = f.gs\n"
+                      "    field a = sum(gs, .n)\n"
+                      "    field b = sum(gs, .d)\n"
+                      "    field c = sum(gs, .n + 1)\n"
+                      "    field k = count(gs)\n}\n";
+    Program *p = compile_ok(src);
+    uint32_t d = p->decisions[0].chunk;
+    cr_expect_eq(count_op(p, d, BC_SUM_FIELD), 2, "%s", disasm_all(p, "t"));
+    cr_expect_eq(count_op(p, d, BC_ITER_TO), 1, "the sum of .n + 1 stays a loop: %s", disasm_all(p, "t"));
+    cr_expect_eq(count_op(p, d, BC_LEN_LOCAL), 1, "%s", disasm_all(p, "t"));
+    compile_flags = COMPILE_NO_OPT;
+    Program *q = compile_ok(src);
+    cr_expect_eq(count_op(q, q->decisions[0].chunk, BC_SUM_FIELD) + count_op(q, q->decisions[0].chunk, BC_LEN_LOCAL), 0);
 }
 
 /* A jump that lands between the field read and the conditional jump keeps

@@ -110,6 +110,21 @@ Test(vm, decimals_beyond_64_bits_on_the_way)
     expect_error("", "9223372036854775807 * x - 0.5", "too large for an exact decimal", NULL);
 }
 
+/* sum(xs, .field) is one instruction (SUM_FIELD): the same sums, the
+ * same Decimal scales and the same overflow as the loop it stands for. */
+Test(vm, sums_of_a_field)
+{
+    const char *rec = "record P { n: Int  d: Decimal }";
+    EXPECT_JSON(rec, "sum([P(n: x, d: 0.5), P(n: 2, d: x), P(n: 3, d: 0.25)], .n)", "6");
+    EXPECT_JSON(rec, "sum([P(n: x, d: 0.5), P(n: 2, d: x), P(n: 3, d: 0.25)], .d)", "\"1.75\"");
+    EXPECT_JSON(rec, "sum([P(n: x, d: 0.5)] where .n > 5, .d)", "\"0\"");
+    EXPECT_JSON(rec, "sum([P(n: x, d: 0.5)] where .n > 5, .n)", "0");
+    EXPECT_JSON(rec, "sum([P(n: x, d: 922337203685477580.7), P(n: x, d: 0.3)], .d)", "\"922337203685477581\"");
+    expect_error(rec, "sum([P(n: 9223372036854775807, d: x), P(n: x, d: x)], .n)", "integer overflow in +", NULL);
+    expect_error(rec, "sum([P(n: x, d: 9223372036854775807), P(n: x, d: 0.5)], .d)", "too large for an exact decimal",
+                 NULL);
+}
+
 Test(vm, rounding_functions)
 {
     EXPECT_JSON("", "round(2.345, 2)", "\"2.35\"");
