@@ -84,14 +84,33 @@ static bool is_jump(uint8_t op)
     return opcode_jumps(opcode_info[op].operands);
 }
 
+/* The jumps a rule's condition may end in: past the failure when it holds
+ * (JUMP_FALSE when a `not` was folded into the jump, the FIELD_ ones when
+ * the condition reads a field). Code inside a message never jumps past
+ * the FAIL that ends it. */
+static bool skips_the_failure(uint8_t op)
+{
+    switch (op) {
+    case BC_JUMP_TRUE:
+    case BC_JUMP_FALSE:
+    case BC_FIELD_JUMP_TRUE:
+    case BC_FIELD_JUMP_FALSE:
+    case BC_FIELD_EQ_JUMP:
+    case BC_FIELD_NE_JUMP: return true;
+    default: return false;
+    }
+}
+
 /*
- * A rule compiles to its condition, JUMP_TRUE past the failure, the code
+ * A rule compiles to its condition, a jump past the failure, the code
  * of its message, and FAIL. The hot path needs to know that a rule failed,
  * not what its message says, so in the program it runs, the message code
  * of each rule is replaced by an empty text and a jump to the FAIL:
  *
  *     JUMP_TRUE ok; <message code>; FAIL r; ok:
  *     JUMP_TRUE ok; CONST ""; JUMP f; <dead>; f: FAIL r; ok:
+ *
+ * (or another jump of skips_the_failure).
  *
  * A message is rewritten only where that is provably the same apart from
  * the text: the region is entered only at its start, leaves one value
@@ -122,7 +141,7 @@ static void lazy_chunk(const Program *P, Program *F, uint32_t ci, uint32_t empty
             uint8_t op = c->code[starts[j]];
             if (!message_instruction(op))
                 break;
-            if ((op == BC_JUMP_TRUE || op == BC_FIELD_JUMP_TRUE) && jump_target(c->code, starts[j]) > (int32_t)f) {
+            if (skips_the_failure(op) && jump_target(c->code, starts[j]) > (int32_t)f) {
                 s = starts[j + 1];
                 found = true;
                 break;

@@ -544,3 +544,50 @@ Test(host, results_are_checked_against_the_declared_type)
         regel_program_free(p);
     }
 }
+
+/* () -> Int: counts its calls. */
+static regel_status rakna(void *ctx, regel_host_call *call)
+{
+    Counter *c = ctx;
+    c->calls++;
+    return regel_host_return_int(call, c->calls);
+}
+
+/* regel_decide leaves the messages of failed rules until they are asked
+ * for, whichever jump the rule's condition ends in: a field, a negated
+ * field, a field compared with a constant, any other comparison. */
+Test(host, messages_are_worked_out_only_when_asked)
+{
+    static Counter calls;
+    static const regel_host_function table[] = {{"rakna", "() -> Int", rakna, &calls}};
+    const char *policy = "record K { id: Text  ok: Bool  typ: Text  n: Int }\n"
+                         "source ks: K from jsonl \"k.jsonl\" key id\n"
+                         "decision d for k in ks {\n    outcome ja | nej\n"
+                         "    must A1 k.ok else \"A1 {rakna()} {k.n}\"\n"
+                         "    must A2 not k.ok else \"A2 {rakna()} {k.n}\"\n"
+                         "    must A3 k.typ == \"x\" else \"A3 {rakna()} {k.n}\"\n"
+                         "    must A4 k.n > 1 else \"A4 {rakna()} {k.n}\"\n}\n";
+    regel_program *p;
+    cr_assert_eq(compile_with(policy, table, 1, &p), REGEL_OK, "%s", diagnostics);
+    regel_context *ctx;
+    cr_assert_eq(regel_context_new(p, NULL, &ctx), REGEL_OK);
+    int type = regel_source_record_type(p, "ks");
+    regel_record *r;
+    cr_assert_eq(regel_record_new(p, type, &r), REGEL_OK);
+    cr_assert_eq(regel_record_set_text(r, regel_field_slot(p, type, "id"), "k1", 2), REGEL_OK);
+    cr_assert_eq(regel_record_set_bool(r, regel_field_slot(p, type, "ok"), 0), REGEL_OK);
+    cr_assert_eq(regel_record_set_text(r, regel_field_slot(p, type, "typ"), "y", 1), REGEL_OK);
+    cr_assert_eq(regel_record_set_int(r, regel_field_slot(p, type, "n"), 0), REGEL_OK);
+    calls.calls = 0;
+    const regel_result *res;
+    cr_assert_eq(regel_decide(ctx, regel_decision_index(p, "d"), r, &res), REGEL_OK, "%s", regel_context_error(ctx));
+    cr_expect_eq(res->nreasons, 3); /* A1, A3, A4; A2 holds */
+    cr_expect_eq(calls.calls, 0, "deciding worked out %d messages", calls.calls);
+    const char *m;
+    cr_assert_eq(regel_result_message(ctx, 2, &m, NULL), REGEL_OK, "%s", regel_context_error(ctx));
+    cr_expect(strncmp(m, "A4 ", 3) == 0, "%s", m);
+    cr_expect_gt(calls.calls, 0);
+    regel_record_free(r);
+    regel_context_free(ctx);
+    regel_program_free(p);
+}
