@@ -1906,6 +1906,50 @@ static void add_rule(Compiler *C, uint32_t rule)
 }
 
 /* A rule's condition, traced part by part when explaining. */
+/* Jumps to patch to one place. */
+#define MAX_COND_JUMPS 64
+typedef struct Jumps {
+    uint32_t at[MAX_COND_JUMPS];
+    size_t n;
+} Jumps;
+
+static void patch_all(Compiler *C, const Jumps *j)
+{
+    for (size_t i = 0; i < j->n; i++)
+        patch(C, j->at[i]);
+}
+
+/* Jumps taken when condition n is `when`, falling through otherwise,
+ * added to j. `and`, `or` and `not` become jumps rather than values:
+ * `a and b and c` true is three field jumps instead of three reads, two
+ * ANDs and a jump. */
+static void cond_jumps(Compiler *C, const Node *n, bool when, Jumps *j)
+{
+    bool logic = !C->no_opt && !C->explain && j->n + 2 < MAX_COND_JUMPS;
+    if (logic && n->kind == N_BINARY && (n->u.op.op == OP_AND || n->u.op.op == OP_OR)) {
+        bool and = n->u.op.op == OP_AND;
+        if (and != when) {
+            /* a and b is false when either is; a or b true when either is */
+            cond_jumps(C, n->u.op.a, when, j);
+            cond_jumps(C, n->u.op.b, when, j);
+            return;
+        }
+        /* a and b true, a or b false: a decides only whether b is asked */
+        Jumps past;
+        past.n = 0;
+        cond_jumps(C, n->u.op.a, !when, &past);
+        cond_jumps(C, n->u.op.b, when, j);
+        patch_all(C, &past);
+        return;
+    }
+    if (logic && n->kind == N_UNARY && n->u.op.op == OP_NOT) {
+        cond_jumps(C, n->u.op.a, !when, j);
+        return;
+    }
+    emit(C, n);
+    j->at[j->n++] = jump_if(C, when);
+}
+
 static void emit_condition(Compiler *C, const Node *r)
 {
     if (C->explain) {
@@ -1915,6 +1959,17 @@ static void emit_condition(Compiler *C, const Node *r)
     emit(C, r->u.rule.cond);
     C->trace_rule = -1;
     C->trace_cond = NULL;
+}
+
+/* The jumps taken when rule r holds. */
+static void rule_condition(Compiler *C, const Node *r, Jumps *ok)
+{
+    if (C->explain) {
+        emit_condition(C, r);
+        ok->at[ok->n++] = jump_if(C, true);
+        return;
+    }
+    cond_jumps(C, r->u.rule.cond, true, ok);
 }
 
 static void compile_rule(Compiler *C, const Node *r)
@@ -1933,19 +1988,21 @@ static void compile_rule(Compiler *C, const Node *r)
             op_u16(C, BC_TRACE, trace_point(C, r, TRACE_EACH, (int32_t)rule, -1));
             op_u8(C, BC_STORE, each);
         }
-        emit_condition(C, r);
-        uint32_t ok = jump_if(C, true);
+        Jumps ok;
+        ok.n = 0;
+        rule_condition(C, r, &ok);
         emit(C, r->u.rule.message);
         op_u16(C, BC_FAIL, rule);
         jump_back(C, BC_JUMP, loop);
-        patch(C, ok);
+        patch_all(C, &ok);
         if (C->coverage)
             op_u16(C, BC_PASS, rule);
         jump_back(C, BC_JUMP, loop);
         patch(C, done);
     } else {
-        emit_condition(C, r);
-        uint32_t ok = jump_if(C, true);
+        Jumps ok;
+        ok.n = 0;
+        rule_condition(C, r, &ok);
         emit(C, r->u.rule.message);
         op_u16(C, BC_FAIL, rule);
         if (r->u.rule.severity == SEV_GUARD) {
@@ -1962,11 +2019,11 @@ static void compile_rule(Compiler *C, const Node *r)
         }
         if (C->coverage) {
             uint32_t skip = jump(C, BC_JUMP);
-            patch(C, ok);
+            patch_all(C, &ok);
             op_u16(C, BC_PASS, rule);
             patch(C, skip);
         } else {
-            patch(C, ok);
+            patch_all(C, &ok);
         }
     }
     C->cur_span = saved;
@@ -2165,8 +2222,6 @@ static void compile_decision(Compiler *C, const Node *d, DecisionInfo *info)
         if (s->kind != N_OUTCOME)
             continue;
         const NodeList *arms = &s->u.outcome.arms;
-        uint32_t ends[256];
-        size_t nends = 0;
         for (size_t k = 0; k < arms->len; k++) {
             const Node *a = arms->items[k];
             C->cur_span = a->span;
@@ -2174,15 +2229,14 @@ static void compile_decision(Compiler *C, const Node *d, DecisionInfo *info)
                 op_u16(C, BC_OUTCOME, (uint32_t)k);
                 break;
             }
-            emit(C, a->u.arm.cond);
-            uint32_t next = jump_if(C, false);
+            Jumps next;
+            next.n = 0;
+            cond_jumps(C, a->u.arm.cond, false, &next);
             op_u16(C, BC_OUTCOME, (uint32_t)k);
-            if (nends < 256)
-                ends[nends++] = jump(C, BC_JUMP);
-            patch(C, next);
+            /* nothing but HALT comes after the outcome */
+            op(C, BC_HALT);
+            patch_all(C, &next);
         }
-        for (size_t k = 0; k < nends; k++)
-            patch(C, ends[k]);
         break;
     }
     op(C, BC_HALT);

@@ -554,6 +554,26 @@ Test(compile, sums_of_a_field_and_counts_of_a_local)
     cr_expect_eq(count_op(q, q->decisions[0].chunk, BC_SUM_FIELD) + count_op(q, q->decisions[0].chunk, BC_LEN_LOCAL), 0);
 }
 
+/* In a rule's condition and an outcome's, `and`, `or` and `not` are jumps:
+ * no AND, OR or NOT instruction is left. */
+Test(compile, conditions_are_jumps)
+{
+    const char *src = "record F { id: Text  a: Bool  b: Bool  c: Bool }\n"
+                      "source fs: F from jsonl \"f.jsonl\" key id\n"
+                      "decision t for f in fs key f.id {\n"
+                      "    outcome {\n        ja if f.a and not f.b\n        nej\n    }\n"
+                      "    must A1 f.a and f.b and f.c else \"m\"\n"
+                      "    must A2 not (f.a or f.b) or f.c else \"m\"\n}\n";
+    Program *p = compile_ok(src);
+    uint32_t d = p->decisions[0].chunk;
+    cr_expect_eq(count_op(p, d, BC_AND) + count_op(p, d, BC_OR) + count_op(p, d, BC_NOT), 0, "%s", disasm_all(p, "t"));
+    cr_expect_eq(count_op(p, d, BC_FIELD_JUMP_FALSE) + count_op(p, d, BC_FIELD_JUMP_TRUE), 8, "%s", disasm_all(p, "t"));
+    compile_flags = COMPILE_NO_OPT;
+    Program *q = compile_ok(src);
+    cr_expect_eq(count_op(q, q->decisions[0].chunk, BC_AND), 3);
+    cr_expect_eq(count_op(q, q->decisions[0].chunk, BC_OR), 2);
+}
+
 /* A jump that lands between the field read and the conditional jump keeps
  * them apart: the field is read on one way in only. */
 Test(compile, no_field_jump_across_a_jump_target)
