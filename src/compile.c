@@ -621,6 +621,58 @@ static bool fold_value(Compiler *C, const Node *n, Value *out)
 
 static void emit(Compiler *C, const Node *n);
 
+/* Jumps to patch to one place. */
+#define MAX_COND_JUMPS 64
+typedef struct Jumps {
+    uint32_t at[MAX_COND_JUMPS];
+    size_t n;
+} Jumps;
+
+static const Node *inlined_fn(Compiler *C, const Node *n);
+static void emit_inline(Compiler *C, const Node *n, const Node *f, Jumps *j, bool when);
+
+static void patch_all(Compiler *C, const Jumps *j)
+{
+    for (size_t i = 0; i < j->n; i++)
+        patch(C, j->at[i]);
+}
+
+/* Jumps taken when condition n is `when`, falling through otherwise,
+ * added to j. `and`, `or` and `not` become jumps rather than values:
+ * `a and b and c` true is three field jumps instead of three reads, two
+ * ANDs and a jump. */
+static void cond_jumps(Compiler *C, const Node *n, bool when, Jumps *j)
+{
+    bool logic = !C->no_opt && !C->explain && j->n + 2 < MAX_COND_JUMPS;
+    if (logic && n->kind == N_BINARY && (n->u.op.op == OP_AND || n->u.op.op == OP_OR)) {
+        bool and = n->u.op.op == OP_AND;
+        if (and != when) {
+            /* a and b is false when either is; a or b true when either is */
+            cond_jumps(C, n->u.op.a, when, j);
+            cond_jumps(C, n->u.op.b, when, j);
+            return;
+        }
+        /* a and b true, a or b false: a decides only whether b is asked */
+        Jumps past;
+        past.n = 0;
+        cond_jumps(C, n->u.op.a, !when, &past);
+        cond_jumps(C, n->u.op.b, when, j);
+        patch_all(C, &past);
+        return;
+    }
+    if (logic && n->kind == N_UNARY && n->u.op.op == OP_NOT) {
+        cond_jumps(C, n->u.op.a, !when, j);
+        return;
+    }
+    const Node *f = logic ? inlined_fn(C, n) : NULL;
+    if (f) {
+        emit_inline(C, n, f, j, when);
+        return;
+    }
+    emit(C, n);
+    j->at[j->n++] = jump_if(C, when);
+}
+
 /* Emits n and widens an Int to Decimal when `want` is Decimal. */
 static void emit_as(Compiler *C, const Node *n, const Type *want)
 {
@@ -645,6 +697,22 @@ static void emit_lambda(Compiler *C, const Node *lam)
     C->no_trace++;
     emit(C, lam->u.lambda.body);
     C->no_trace--;
+}
+
+/* Jumps taken when the body of lambda lam (its parameter in its local
+ * already) is `when`. */
+static void lambda_jumps(Compiler *C, const Node *lam, bool when, Jumps *j)
+{
+    C->no_trace++;
+    cond_jumps(C, lam->u.lambda.body, when, j);
+    C->no_trace--;
+}
+
+/* Points every jump of j at target, a place already emitted. */
+static void jumps_back(Compiler *C, const Jumps *j, uint32_t target)
+{
+    for (size_t i = 0; i < j->n; i++)
+        put_i32(C->code + j->at[i], (int32_t)target - (int32_t)(j->at[i] + 4));
 }
 
 /* The body of a lambda applied to the value on top. */
@@ -837,21 +905,25 @@ static void emit_filter(Compiler *C, const Node *lam, const Node **conj, size_t 
     op_u8(C, BC_STORE, acc);
     uint32_t loop = here(C);
     uint32_t done = iter(C, it, slot_of(C, lam->u.lambda.sym));
-    uint32_t fails[MAX_CONJUNCTS];
-    size_t nf = 0;
+    Jumps fails;
+    fails.n = 0;
+    C->no_trace++;
     for (size_t i = 0; i < nconj; i++) {
         if (i == skip)
             continue;
-        emit(C, conj[i]);
-        fails[nf++] = jump_if(C, false);
+        if (fails.n + 2 >= MAX_COND_JUMPS) {
+            /* more conditions than one list of jumps holds: go back at once */
+            jumps_back(C, &fails, loop);
+            fails.n = 0;
+        }
+        cond_jumps(C, conj[i], false, &fails);
     }
+    C->no_trace--;
     op_u8(C, BC_LOAD, slot_of(C, lam->u.lambda.sym));
     op_u8(C, BC_APPEND, acc);
     jump_back(C, BC_JUMP, loop);
-    for (size_t i = 0; i < nf; i++) {
-        /* a failed condition goes back to the loop head */
-        put_i32(C->code + fails[i], (int32_t)loop - (int32_t)(fails[i] + 4));
-    }
+    /* a failed condition goes back to the loop head */
+    jumps_back(C, &fails, loop);
     patch(C, done);
     op_u8(C, BC_LOAD, acc);
     if (to_set) {
@@ -1122,6 +1194,16 @@ static void emit_special(Compiler *C, const Node *n)
         op(C, BC_LEN);
         return;
     }
+    /* map(xs, .field): one instruction reads the field of each (unless
+     * the list is to be a scratch list). */
+    if (form == SPECIAL_MAP && !C->no_opt && !C->explain && C->scratch_node != n &&
+        lam->u.lambda.body->kind == N_ELEM_FIELD && lam->u.lambda.body->u.field.elem == lam->u.lambda.sym &&
+        lam->u.lambda.body->u.field.slot >= 0 && n->type->kind == T_LIST &&
+        !type_needs_widening(n->type->elem, lam->u.lambda.body->type)) {
+        emit(C, xs);
+        op_u8(C, BC_MAP_FIELD, lam->u.lambda.body->u.field.slot);
+        return;
+    }
     /* sum(xs, .field): one instruction adds the field up. */
     if (form == SPECIAL_SUM && lam && !C->no_opt && !C->explain && lam->u.lambda.body->kind == N_ELEM_FIELD &&
         lam->u.lambda.body->u.field.elem == lam->u.lambda.sym && lam->u.lambda.body->u.field.slot >= 0 &&
@@ -1165,14 +1247,15 @@ static void emit_special(Compiler *C, const Node *n)
     uint32_t done = iter(C, it, into);
     switch (form) {
     case SPECIAL_COUNT: {
-        emit_lambda(C, lam);
-        uint32_t skip = jump_if(C, false);
+        Jumps skip;
+        skip.n = 0;
+        lambda_jumps(C, lam, false, &skip);
         op_u8(C, BC_LOAD, acc);
         push_const(C, val_int(1));
         op(C, BC_ADD_INT);
         op_u8(C, BC_STORE, acc);
         jump_back(C, BC_JUMP, loop);
-        put_i32(C->code + skip, (int32_t)loop - (int32_t)(skip + 4));
+        jumps_back(C, &skip, loop);
         break;
     }
     case SPECIAL_SUM:
@@ -1204,16 +1287,19 @@ static void emit_special(Compiler *C, const Node *n)
     }
     case SPECIAL_ANY:
     case SPECIAL_ALL: {
-        if (lam)
-            emit_lambda(C, lam);
         bool any = form == SPECIAL_ANY;
-        uint32_t decided = jump_if(C, any);
+        Jumps decided;
+        decided.n = 0;
+        if (lam)
+            lambda_jumps(C, lam, any, &decided);
+        else
+            decided.at[decided.n++] = jump_if(C, any);
         jump_back(C, BC_JUMP, loop);
         patch(C, done);
         op(C, any ? BC_FALSE : BC_TRUE);
         uint32_t end = jump(C, BC_JUMP);
         adjust(C, 1, 0);
-        patch(C, decided);
+        patch_all(C, &decided);
         op(C, any ? BC_TRUE : BC_FALSE);
         patch(C, end);
         return;
@@ -1254,12 +1340,13 @@ static void emit_special(Compiler *C, const Node *n)
         return;
     }
     case SPECIAL_FIRST_WHERE: {
-        emit_lambda(C, lam);
-        uint32_t no = jump_if(C, false);
+        Jumps no;
+        no.n = 0;
+        lambda_jumps(C, lam, false, &no);
         op_u8(C, BC_LOAD, slot_of(C, lam->u.lambda.sym));
         op_u8(C, BC_STORE, acc);
         uint32_t found = jump(C, BC_JUMP);
-        put_i32(C->code + no, (int32_t)loop - (int32_t)(no + 4));
+        jumps_back(C, &no, loop);
         patch(C, done);
         patch(C, found);
         op_u8(C, BC_LOAD, acc);
@@ -1479,7 +1566,9 @@ static bool worth_inlining(Compiler *C, const Node *f)
     return node_count(f->u.fn.body, INLINE_MAX_NODES) <= INLINE_MAX_NODES;
 }
 
-static void emit_inline(Compiler *C, const Node *n, const Node *f)
+/* Emits call n of f compiled into its caller: its value, or (j given)
+ * jumps taken when it is `when`, as cond_jumps. */
+static void emit_inline(Compiler *C, const Node *n, const Node *f, Jumps *j, bool when)
 {
     const NodeList *args = &n->u.call.args;
     const NodeList *params = &f->u.fn.params;
@@ -1524,11 +1613,24 @@ static void emit_inline(Compiler *C, const Node *n, const Node *f)
     C->bases[C->nbases++] = (Base){f, base};
     C->inlining++;
     Span saved = C->cur_span;
-    emit_as(C, f->u.fn.body, f->u.fn.sym ? f->u.fn.sym->type : NULL);
+    if (j)
+        cond_jumps(C, f->u.fn.body, when, j);
+    else
+        emit_as(C, f->u.fn.body, f->u.fn.sym ? f->u.fn.sym->type : NULL);
     C->cur_span = saved;
     C->inlining--;
     C->nbases--;
     C->naliases = aliased;
+}
+
+/* The function call n is compiled into its caller as, or NULL. */
+static const Node *inlined_fn(Compiler *C, const Node *n)
+{
+    if (n->kind != N_CALL || n->u.call.special >= 0 || n->u.call.builtin >= 0 || !n->u.call.sym ||
+        n->u.call.sym->kind == SYM_RECORD || n->u.call.sym->kind == SYM_DECISION || check_host_of(n) >= 0)
+        return NULL;
+    const Node *f = n->u.call.sym->decl;
+    return f && worth_inlining(C, f) ? f : NULL;
 }
 
 static void emit_call(Compiler *C, const Node *n)
@@ -1573,7 +1675,7 @@ static void emit_call(Compiler *C, const Node *n)
     }
     const Node *f = n->u.call.sym->decl;
     if (worth_inlining(C, f)) {
-        emit_inline(C, n, f);
+        emit_inline(C, n, f, NULL, false);
         return;
     }
     bool table = f->kind == N_TABLE;
@@ -1763,9 +1865,34 @@ static void chunk_begin(Compiler *C, int named_slots, Span span)
     C->cur_span = span;
 }
 
+/* A jump whose target is an unconditional JUMP goes straight to where
+ * that one goes: conditions turned into jumps leave such chains (a failed
+ * `and` in a loop lands on the jump back to the loop head). */
+static void thread_jumps(Compiler *C)
+{
+    for (uint32_t pc = 0; pc < C->len; pc += (uint32_t)opcode_size(opcode_info[C->code[pc]].operands)) {
+        OperandLayout l = opcode_info[C->code[pc]].operands;
+        if (!opcode_jumps(l))
+            continue;
+        uint32_t at = pc + (uint32_t)opcode_jump_operand(l), end = pc + (uint32_t)opcode_size(l);
+        for (int hops = 0; hops < 8; hops++) {
+            int32_t off = (int32_t)((uint32_t)C->code[at] | ((uint32_t)C->code[at + 1] << 8) |
+                                    ((uint32_t)C->code[at + 2] << 16) | ((uint32_t)C->code[at + 3] << 24));
+            uint32_t target = end + (uint32_t)off;
+            if (target >= C->len || C->code[target] != BC_JUMP || target == pc)
+                break;
+            const uint8_t *t = C->code + target + 1;
+            int32_t next = (int32_t)((uint32_t)t[0] | ((uint32_t)t[1] << 8) | ((uint32_t)t[2] << 16) | ((uint32_t)t[3] << 24));
+            put_i32(C->code + at, (int32_t)(target + 5 + (uint32_t)next) - (int32_t)end);
+        }
+    }
+}
+
 static uint32_t chunk_end(Compiler *C, const char *name, int nparams)
 {
     Program *p = C->prog;
+    if (!C->no_opt)
+        thread_jumps(C);
     if (p->nchunks == C->chunks_cap) {
         size_t cap = C->chunks_cap ? C->chunks_cap * 2 : 16;
         Chunk *chunks = rg_alloc(cap * sizeof *chunks);
@@ -1906,50 +2033,6 @@ static void add_rule(Compiler *C, uint32_t rule)
 }
 
 /* A rule's condition, traced part by part when explaining. */
-/* Jumps to patch to one place. */
-#define MAX_COND_JUMPS 64
-typedef struct Jumps {
-    uint32_t at[MAX_COND_JUMPS];
-    size_t n;
-} Jumps;
-
-static void patch_all(Compiler *C, const Jumps *j)
-{
-    for (size_t i = 0; i < j->n; i++)
-        patch(C, j->at[i]);
-}
-
-/* Jumps taken when condition n is `when`, falling through otherwise,
- * added to j. `and`, `or` and `not` become jumps rather than values:
- * `a and b and c` true is three field jumps instead of three reads, two
- * ANDs and a jump. */
-static void cond_jumps(Compiler *C, const Node *n, bool when, Jumps *j)
-{
-    bool logic = !C->no_opt && !C->explain && j->n + 2 < MAX_COND_JUMPS;
-    if (logic && n->kind == N_BINARY && (n->u.op.op == OP_AND || n->u.op.op == OP_OR)) {
-        bool and = n->u.op.op == OP_AND;
-        if (and != when) {
-            /* a and b is false when either is; a or b true when either is */
-            cond_jumps(C, n->u.op.a, when, j);
-            cond_jumps(C, n->u.op.b, when, j);
-            return;
-        }
-        /* a and b true, a or b false: a decides only whether b is asked */
-        Jumps past;
-        past.n = 0;
-        cond_jumps(C, n->u.op.a, !when, &past);
-        cond_jumps(C, n->u.op.b, when, j);
-        patch_all(C, &past);
-        return;
-    }
-    if (logic && n->kind == N_UNARY && n->u.op.op == OP_NOT) {
-        cond_jumps(C, n->u.op.a, !when, j);
-        return;
-    }
-    emit(C, n);
-    j->at[j->n++] = jump_if(C, when);
-}
-
 static void emit_condition(Compiler *C, const Node *r)
 {
     if (C->explain) {

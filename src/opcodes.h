@@ -27,8 +27,8 @@
  * in one, which the compiler uses where they follow each other directly
  * (ITER, STORE b; LOCAL_FIELD a b, JUMP_FALSE or JUMP_TRUE; LOCAL_FIELD
  * a b, CONST c, EQ or NE, JUMP_FALSE or JUMP_TRUE), as is MOVE (LOAD a,
- * STORE b), LEN_LOCAL (LOAD a, LEN) and SUM_FIELD (sum(xs, .field)'s
- * loop): each instruction
+ * STORE b), LEN_LOCAL (LOAD a, LEN), SUM_FIELD and MAP_FIELD (the loops
+ * of sum(xs, .field) and map(xs, .field)): each instruction
  * dispatched costs more than most instructions' own work.
  *
  * Notes:
@@ -152,7 +152,8 @@
     OP(LIST_SCRATCH, U16U8, 0, 1, "LIST_LIKE b, but the list is the VM's scratch list a, emptied (see compile.c)") \
     OP(MOVE,        U8U8,   0, 0, "local b = local a (LOAD a, STORE b)") \
     OP(LEN_LOCAL,   U8,     0, 1, "push the number of elements of the list or set in local a (LOAD a, LEN)") \
-    OP(SUM_FIELD,   U8U8,   1, 1, "replace a list of records by the sum of their field b, as Int (a = 0) or Decimal (a = 1)")
+    OP(SUM_FIELD,   U8U8,   1, 1, "replace a list of records by the sum of their field b, as Int (a = 0) or Decimal (a = 1)") \
+    OP(MAP_FIELD,   U8,     1, 1, "replace a list of records by the list of their field a")
 
 typedef enum Opcode {
 #define OP_ENUM(name, operands, pops, pushes, doc) BC_##name,

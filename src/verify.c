@@ -295,6 +295,7 @@ static bool check_operands(Verifier *v, uint32_t ci, uint32_t pc)
     case BC_LIST_SCRATCH: LOCAL(ip[3]); break;
     case BC_LEN_LOCAL: LOCAL(a8); break;
     case BC_SUM_FIELD: RANGE(ip[2], v->max_fields, "field slot"); break;
+    case BC_MAP_FIELD: RANGE(a8, v->max_fields, "field slot"); break;
     case BC_MOVE:
         LOCAL(a8);
         LOCAL(ip[2]);

@@ -1450,6 +1450,23 @@ dispatch:
         PUSH(val_int(base[a].as.list->len));
         NEXT();
     }
+    CASE(MAP_FIELD) {
+        uint8_t f = *ip++;
+        NEED(1);
+        if (TOP.tag != V_LIST && TOP.tag != V_SET)
+            FAILWITH("internal error: map of a value that is not a list");
+        const List *l = TOP.as.list;
+        List *out = list_new(l->len);
+        for (uint32_t i = 0; i < l->len; i++) {
+            Value r = l->items[i];
+            if (r.tag != V_RECORD || f >= r.as.rec->type->nfields)
+                FAILWITH("internal error: field of a value that is not a record");
+            out->items[i] = r.as.rec->slots[f];
+        }
+        out->len = l->len;
+        TOP = val_list(out);
+        NEXT();
+    }
     CASE(SUM_FIELD) {
         bool dec = ip[0] != 0;
         uint8_t f = ip[1];

@@ -532,8 +532,9 @@ Test(compile, lists_used_up_within_the_evaluation_are_scratch_lists)
     cr_expect_eq(count_op(q, q->decisions[0].chunk, BC_LIST_SCRATCH) + count_op(q, q->decisions[0].chunk, BC_MOVE), 0);
 }
 
-/* sum(xs, .field) is one instruction; count(x) of a local one more. */
-Test(compile, sums_of_a_field_and_counts_of_a_local)
+/* sum(xs, .field) and map(xs, .field) are one instruction each;
+ * count(x) of a local one more. */
+Test(compile, sums_and_maps_of_a_field_and_counts_of_a_local)
 {
     const char *src = "record G { n: Int  d: Decimal }\n"
                       "record F { id: Text  gs: List<G> }\n"
@@ -543,15 +544,18 @@ Test(compile, sums_of_a_field_and_counts_of_a_local)
                       "    field a = sum(gs, .n)\n"
                       "    field b = sum(gs, .d)\n"
                       "    field c = sum(gs, .n + 1)\n"
-                      "    field k = count(gs)\n}\n";
+                      "    field k = count(gs)\n"
+                      "    field m = map(gs, .n)\n}\n";
     Program *p = compile_ok(src);
     uint32_t d = p->decisions[0].chunk;
     cr_expect_eq(count_op(p, d, BC_SUM_FIELD), 2, "%s", disasm_all(p, "t"));
+    cr_expect_eq(count_op(p, d, BC_MAP_FIELD), 1, "%s", disasm_all(p, "t"));
     cr_expect_eq(count_op(p, d, BC_ITER_TO), 1, "the sum of .n + 1 stays a loop: %s", disasm_all(p, "t"));
     cr_expect_eq(count_op(p, d, BC_LEN_LOCAL), 1, "%s", disasm_all(p, "t"));
     compile_flags = COMPILE_NO_OPT;
     Program *q = compile_ok(src);
-    cr_expect_eq(count_op(q, q->decisions[0].chunk, BC_SUM_FIELD) + count_op(q, q->decisions[0].chunk, BC_LEN_LOCAL), 0);
+    uint32_t e = q->decisions[0].chunk;
+    cr_expect_eq(count_op(q, e, BC_SUM_FIELD) + count_op(q, e, BC_LEN_LOCAL) + count_op(q, e, BC_MAP_FIELD), 0);
 }
 
 /* In a rule's condition and an outcome's, `and`, `or` and `not` are jumps:
@@ -572,6 +576,41 @@ Test(compile, conditions_are_jumps)
     Program *q = compile_ok(src);
     cr_expect_eq(count_op(q, q->decisions[0].chunk, BC_AND), 3);
     cr_expect_eq(count_op(q, q->decisions[0].chunk, BC_OR), 2);
+}
+
+/* Counts jumps that land on an unconditional JUMP. */
+static bool jump_to_jump_insn(void *ctx, const Program *p, const Chunk *c, uint32_t pc, Opcode op, const uint8_t *a)
+{
+    OperandLayout l = opcode_info[op].operands;
+    if (!opcode_jumps(l))
+        return true;
+    const uint8_t *o = c->code + pc + opcode_jump_operand(l);
+    int32_t off = (int32_t)((uint32_t)o[0] | ((uint32_t)o[1] << 8) | ((uint32_t)o[2] << 16) | ((uint32_t)o[3] << 24));
+    uint32_t target = pc + (uint32_t)opcode_size(l) + (uint32_t)off;
+    if (target < c->len && c->code[target] == BC_JUMP)
+        ++*(int *)ctx;
+    return true;
+}
+
+/* Conditions in loops (a where, any, count) are jumps too, through the
+ * functions compiled into them, and no jump lands on a JUMP: it goes
+ * where that one goes. */
+Test(compile, conditions_in_loops_are_jumps_that_go_straight_on)
+{
+    const char *src = "record G { a: Int  b: Int  ok: Bool }\n"
+                      "record F { id: Text  gs: List<G> }\n"
+                      "source fs: F from jsonl \"f.jsonl\" key id\n"
+                      "fn inom(x: Int, lo: Int, hi: Int) -> Bool = x >= lo and x <= hi\n"
+                      "decision t for f in fs key f.id {\n    outcome ja | nej\n"
+                      "    must A1 any(f.gs, inom(.a, 1, .b)) else \"m\"\n"
+                      "    must A2 count(f.gs, .ok and not inom(.a, 2, 3)) > 0 else \"m\"\n"
+                      "    field n = count(f.gs where .ok or .a > .b)\n}\n";
+    Program *p = compile_ok(src);
+    uint32_t d = p->decisions[0].chunk;
+    cr_expect_eq(count_op(p, d, BC_AND) + count_op(p, d, BC_OR) + count_op(p, d, BC_NOT), 0, "%s", disasm_all(p, "t"));
+    int chains = 0;
+    walk(p, d, jump_to_jump_insn, &chains);
+    cr_expect_eq(chains, 0, "%s", disasm_all(p, "t"));
 }
 
 /* A jump that lands between the field read and the conditional jump keeps

@@ -110,11 +110,14 @@ Test(vm, decimals_beyond_64_bits_on_the_way)
     expect_error("", "9223372036854775807 * x - 0.5", "too large for an exact decimal", NULL);
 }
 
-/* sum(xs, .field) is one instruction (SUM_FIELD): the same sums, the
- * same Decimal scales and the same overflow as the loop it stands for. */
-Test(vm, sums_of_a_field)
+/* sum(xs, .field) and map(xs, .field) are one instruction each
+ * (SUM_FIELD, MAP_FIELD): the same sums, the same Decimal scales and the
+ * same overflow as the loops they stand for. */
+Test(vm, sums_and_maps_of_a_field)
 {
     const char *rec = "record P { n: Int  d: Decimal }";
+    EXPECT_JSON(rec, "map([P(n: x, d: 0.5), P(n: 2, d: x)], .d)", "[\"0.5\",\"1\"]");
+    EXPECT_JSON(rec, "map([P(n: x, d: 0.5)] where .n > 5, .n)", "[]");
     EXPECT_JSON(rec, "sum([P(n: x, d: 0.5), P(n: 2, d: x), P(n: 3, d: 0.25)], .n)", "6");
     EXPECT_JSON(rec, "sum([P(n: x, d: 0.5), P(n: 2, d: x), P(n: 3, d: 0.25)], .d)", "\"1.75\"");
     EXPECT_JSON(rec, "sum([P(n: x, d: 0.5)] where .n > 5, .d)", "\"0\"");
