@@ -383,24 +383,61 @@ void value_write_literal(RgBuf *b, Value v)
     }
 }
 
-/* Bytes that JSON output escapes: control characters, '"', '\\' and DEL. */
+/* Bytes that JSON output escapes: control characters, '"', '\\' and DEL.
+ * Bytes from 0x80 up, valid UTF-8 or not, are copied as they are. */
 static const unsigned char json_escaped[256] = {
     [0x00 ... 0x1f] = 1, ['"'] = 1, ['\\'] = 1, [0x7f] = 1,
 };
 
-void json_write_string(RgBuf *b, const char *s, size_t n)
+/* Whether any of the 8 bytes of w needs escaping, tested all at once: the
+ * output is mostly short ids, and going through json_escaped a byte at a
+ * time was most of the writer's time. In each term a byte's high bit ends
+ * up set where that byte matches: - 0x21 for "below 0x21" after ^ 2, which
+ * takes '"' to 0x20 and keeps control characters below 0x20; - 1 for
+ * "zero" after ^ '\\'; (& 0x7f) + 1 for DEL. A borrow only carries upwards
+ * from a byte that matched, so the answer for the word as a whole is
+ * exact. & ~w leaves out bytes from 0x80 up, which are copied as they are
+ * (UTF-8, valid or not). */
+static inline bool json_word_escapes(uint64_t w)
+{
+    const uint64_t ones = 0x0101010101010101u;
+    uint64_t ctl_quote = (w ^ (ones * 2)) - ones * 0x21;
+    uint64_t backslash = (w ^ (ones * '\\')) - ones;
+    uint64_t del = (w & (ones * 0x7f)) + ones;
+    return ((ctl_quote | backslash | del) & ~w & (ones * 0x80)) != 0;
+}
+
+/* How many bytes at the start of s need no escaping. */
+static inline __attribute__((always_inline)) size_t json_plain_prefix(const unsigned char *s,
+                                                                      size_t n)
+{
+    uint64_t w;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        memcpy(&w, s + i, 8);
+        if (json_word_escapes(w))
+            break;
+    }
+    /* Every whole block was plain and a few bytes are left: the last 8
+     * bytes, overlapping ones seen already, settle them in one test. */
+    if (i < n && i + 8 > n && n >= 8) {
+        memcpy(&w, s + n - 8, 8);
+        if (!json_word_escapes(w))
+            return n;
+    }
+    while (i < n && !json_escaped[s[i]])
+        i++;
+    return i;
+}
+
+/* Writes the rest of a string from p, its first byte that needs escaping.
+ * Kept out of json_write_string so that the usual case, a string with
+ * nothing to escape, runs without this path's registers and calls. */
+static __attribute__((noinline)) void json_write_escaped(RgBuf *b, const unsigned char *p,
+                                                         const unsigned char *end)
 {
     static const char hex[] = "0123456789abcdef";
-    buf_reserve(b, n + 2);
-    buf_addc(b, '"');
-    const unsigned char *p = (const unsigned char *)s, *end = p + n;
     while (p < end) {
-        const unsigned char *run = p;
-        while (p < end && !json_escaped[*p])
-            p++;
-        buf_add(b, run, (size_t)(p - run));
-        if (p == end)
-            break;
         unsigned char c = *p++;
         switch (c) {
         case '"': buf_add(b, "\\\"", 2); break;
@@ -414,7 +451,37 @@ void json_write_string(RgBuf *b, const char *s, size_t n)
             break;
         }
         }
+        size_t k = json_plain_prefix(p, (size_t)(end - p));
+        buf_add(b, p, k);
+        p += k;
     }
+}
+
+void json_write_string(RgBuf *b, const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    /* Room for the quotes and the string as it is, so the first run of
+     * plain bytes, the whole string in the usual case, needs no checks. */
+    if (b->len + n + 3 > b->cap)
+        buf_reserve(b, n + 2);
+    size_t k = json_plain_prefix(p, n);
+    char *d = b->data + b->len;
+    d[0] = '"';
+    /* Two overlapping words copy the usual id without a call to memcpy. */
+    if (k >= 8 && k <= 16) {
+        memcpy(d + 1, p, 8);
+        memcpy(d + 1 + k - 8, p + k - 8, 8);
+    } else if (k) {
+        memcpy(d + 1, p, k);
+    }
+    if (k == n) {
+        d[n + 1] = '"';
+        d[n + 2] = '\0';
+        b->len += n + 2;
+        return;
+    }
+    b->len += k + 1;
+    json_write_escaped(b, p + k, p + n);
     buf_addc(b, '"');
 }
 
@@ -453,11 +520,18 @@ void value_write_json(RgBuf *b, Value v)
     }
     case V_LIST:
     case V_SET: {
+        const List *l = v.as.list;
         buf_addc(b, '[');
-        for (uint32_t i = 0; i < v.as.list->len; i++) {
+        for (uint32_t i = 0; i < l->len; i++) {
+            /* The texts of a list lie all over the heap, and waiting for
+             * each one's bytes in turn was most of the time spent writing
+             * a long list of ids: ask for the text some items ahead, so
+             * the waits overlap. */
+            if (i + 16 < l->len && l->items[i + 16].tag == V_TEXT)
+                __builtin_prefetch(l->items[i + 16].as.s);
             if (i)
                 buf_addc(b, ',');
-            value_write_json(b, v.as.list->items[i]);
+            value_write_json(b, l->items[i]);
         }
         buf_addc(b, ']');
         break;

@@ -5,6 +5,8 @@
  * and messages") and the JSON form of the decision output.
  */
 #include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "alloc.h"
@@ -384,4 +386,155 @@ Test(value, json_write_string_directly)
     json_write_string(&b, "x\"y", 3);
     cr_expect_eq(b.len, 6);
     cr_expect(memcmp(b.data, "\"x\\\"y\"", 6) == 0);
+}
+
+/* json_write_string tests 8 bytes at a time and copies the plain run in one
+ * piece; these hold it to the bytewise definition at every length and at
+ * every position in and across the 8-byte blocks. */
+
+/* s written by json_write_string, from a copy of exactly n bytes, so the
+ * sanitizer build sees any read past the end of the string. */
+static const char *jstr(const char *s, size_t n)
+{
+    char *copy = malloc(n ? n : 1);
+    cr_assert_not_null(copy);
+    memcpy(copy, s, n);
+    RgBuf b;
+    buf_init(&b);
+    json_write_string(&b, copy, n);
+    free(copy);
+    cr_assert_eq(b.data[b.len], '\0', "the buffer stays NUL-terminated");
+    cr_assert_eq(strlen(b.data), b.len, "no NUL in the output");
+    return b.data;
+}
+
+/* How one byte that needs escaping is written. */
+static const struct {
+    char c;
+    const char *out;
+} JSON_ESCAPES[] = {
+    {'"', "\\\""},       {'\\', "\\\\"},      {'\n', "\\n"},       {'\r', "\\r"},
+    {'\t', "\\t"},       {'\0', "\\u0000"},   {'\x01', "\\u0001"}, {'\b', "\\u0008"},
+    {'\f', "\\u000c"},   {'\x1b', "\\u001b"}, {'\x1f', "\\u001f"}, {'\x7f', "\\u007f"},
+};
+
+/* Fillers around the escaped byte: ASCII, and bytes from 0x80 up that
+ * differ from one that needs escaping only in the high bit (0xa2 is '"'
+ * | 0x80, 0xdc is '\\' | 0x80, 0xff is DEL | 0x80, 0x80 and 0x9f control
+ * characters | 0x80), which must pass as they are. */
+static const char *const JSON_FILLERS[] = {
+    "ALK-2027-152 abc", /* 16 bytes, repeated as needed */
+    "\xa2\xdc\xff\x80\x9f\xa0\xa1\xc3\xb6\xe2\x80\xa8 !#~",
+};
+
+Test(value, json_string_plain_at_every_length)
+{
+    for (size_t f = 0; f < sizeof JSON_FILLERS / sizeof *JSON_FILLERS; f++) {
+        for (size_t n = 0; n <= 40; n++) {
+            char s[41], want[43];
+            for (size_t i = 0; i < n; i++)
+                s[i] = JSON_FILLERS[f][i % 16];
+            want[0] = '"';
+            memcpy(want + 1, s, n);
+            want[n + 1] = '"';
+            want[n + 2] = '\0';
+            cr_expect_str_eq(jstr(s, n), want, "filler %zu, length %zu", f, n);
+        }
+    }
+}
+
+Test(value, json_string_escape_at_every_position)
+{
+    for (size_t e = 0; e < sizeof JSON_ESCAPES / sizeof *JSON_ESCAPES; e++) {
+        for (size_t f = 0; f < sizeof JSON_FILLERS / sizeof *JSON_FILLERS; f++) {
+            for (size_t n = 1; n <= 25; n++) {
+                for (size_t pos = 0; pos < n; pos++) {
+                    char s[25], want[64];
+                    for (size_t i = 0; i < n; i++)
+                        s[i] = JSON_FILLERS[f][i % 16];
+                    s[pos] = JSON_ESCAPES[e].c;
+                    size_t esc = strlen(JSON_ESCAPES[e].out), w = 0;
+                    want[w++] = '"';
+                    memcpy(want + w, s, pos);
+                    w += pos;
+                    memcpy(want + w, JSON_ESCAPES[e].out, esc);
+                    w += esc;
+                    memcpy(want + w, s + pos + 1, n - pos - 1);
+                    w += n - pos - 1;
+                    want[w++] = '"';
+                    want[w] = '\0';
+                    cr_expect_str_eq(jstr(s, n), want, "escape %zu, filler %zu, length %zu, at %zu",
+                                     e, f, n, pos);
+                }
+            }
+        }
+    }
+}
+
+#define JSTR(lit, want) cr_expect_str_eq(jstr(lit, sizeof lit - 1), (want))
+
+Test(value, json_string_escapes_in_and_across_blocks)
+{
+    /* Several in one block, one at each end of a block, runs of them. */
+    JSTR("\"\"\"\"\"\"\"\"\"", "\"\\\"\\\"\\\"\\\"\\\"\\\"\\\"\\\"\\\"\"");
+    JSTR("\\abcdef\\\\", "\"\\\\abcdef\\\\\\\\\"");
+    JSTR("abcdefg\nhijklmno\tp", "\"abcdefg\\nhijklmno\\tp\"");
+    JSTR("\x7f\x7f\x7f\x7f\x7f\x7f\x7f\x7f\x7f\x7f",
+         "\"\\u007f\\u007f\\u007f\\u007f\\u007f\\u007f\\u007f\\u007f\\u007f\\u007f\"");
+    /* Every control character, then plain text long enough for whole
+     * blocks after the last escape. */
+    JSTR("\x00\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b\x0c\x0d\x0e\x0f"
+         "\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f"
+         "ALK-2027-152 and more",
+         "\"\\u0000\\u0001\\u0002\\u0003\\u0004\\u0005\\u0006\\u0007\\u0008\\t\\n"
+         "\\u000b\\u000c\\r\\u000e\\u000f\\u0010\\u0011\\u0012\\u0013\\u0014\\u0015"
+         "\\u0016\\u0017\\u0018\\u0019\\u001a\\u001b\\u001c\\u001d\\u001e\\u001f"
+         "ALK-2027-152 and more\"");
+}
+
+Test(value, json_string_printable_ascii_and_high_bytes)
+{
+    /* Of the printable ASCII characters only '"' and '\\' are escaped. */
+    char ascii[95];
+    for (int c = 0x20; c <= 0x7e; c++)
+        ascii[c - 0x20] = (char)c;
+    cr_expect_str_eq(jstr(ascii, sizeof ascii),
+                     "\" !\\\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\\\]^_`"
+                     "abcdefghijklmnopqrstuvwxyz{|}~\"");
+    /* Bytes from 0x80 up are copied as they are, valid UTF-8 or not:
+     * U+2028 and U+2029 too, and lone continuation or lead bytes. */
+    char high[128 + 2];
+    high[0] = '"';
+    for (int c = 0x80; c <= 0xff; c++)
+        high[c - 0x80 + 1] = (char)c;
+    high[129] = '"';
+    const char *got = jstr(high + 1, 128);
+    cr_expect_eq(strlen(got), sizeof high);
+    cr_expect(memcmp(got, high, sizeof high) == 0);
+    JSTR("\xe2\x80\xa8\xe2\x80\xa9", "\"\xe2\x80\xa8\xe2\x80\xa9\"");
+    JSTR("x\xc3\x28\xff\xfe\x80y", "\"x\xc3(\xff\xfe\x80y\"");
+}
+
+Test(value, json_string_appends_to_what_is_there)
+{
+    /* Many strings into one buffer, so some land where it must grow. */
+    RgBuf b, want;
+    buf_init(&b);
+    buf_init(&want);
+    for (int i = 0; i < 2000; i++) {
+        char id[32];
+        int n = snprintf(id, sizeof id, i % 7 ? "ALK-%04d-%03d" : "a\"%d\\%d", 2026 + i % 4, i);
+        buf_addc(&b, ',');
+        json_write_string(&b, id, (size_t)n);
+        buf_addc(&want, ',');
+        buf_addc(&want, '"');
+        for (int k = 0; k < n; k++) {
+            if (id[k] == '"' || id[k] == '\\')
+                buf_addc(&want, '\\');
+            buf_addc(&want, id[k]);
+        }
+        buf_addc(&want, '"');
+    }
+    cr_expect_eq(b.len, want.len);
+    cr_expect_str_eq(b.data, want.data);
 }
