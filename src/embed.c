@@ -1287,7 +1287,7 @@ regel_status regel_decide(regel_context *c, int decision, const regel_record *su
     Verdict *v = &c->verdict;
     if (!vm_decide(c->fast, (uint32_t)decision, c->subject, v))
         return failed(c, c->fast);
-    if (!room(c, v->nreasons))
+    if (v->nreasons > c->cap && !room(c, v->nreasons))
         return REGEL_ERR_NOMEM;
     regel_result *r = &c->result;
     r->skipped = v->skipped;

@@ -1784,7 +1784,13 @@ dispatch:
         Value msg = POP();
         if (!vm->verdict || r >= P->nrules || msg.tag != V_TEXT)
             FAILWITH("internal error: bad rule failure");
-        add_reason(vm->verdict, r, msg);
+        Verdict *v = vm->verdict;
+        if (v->nreasons < v->reasons_cap) {
+            v->reasons[v->nreasons].rule = r;
+            v->reasons[v->nreasons++].message = msg;
+        } else {
+            add_reason(v, r, msg);
+        }
         if (P->rules[r].severity != SEV_SHOULD)
             vm->verdict->must_failed = true;
         if (vm->coverage)

@@ -538,3 +538,26 @@ Test(value, json_string_appends_to_what_is_there)
     cr_expect_eq(b.len, want.len);
     cr_expect_str_eq(b.data, want.data);
 }
+
+/* Texts compare equal exactly when their bytes do, at every length (8 to
+ * 16 bytes are compared as two overlapping words) and wherever a byte
+ * differs; each text is its own allocation, so a read past its end shows
+ * under the sanitizers. */
+Test(value, texts_equal_by_every_byte)
+{
+    for (size_t n = 0; n <= 24; n++) {
+        char *a = malloc(n + 1), *b = malloc(n + 1);
+        for (size_t i = 0; i < n; i++)
+            a[i] = b[i] = (char)('a' + i);
+        cr_expect(value_equal(val_text(a, n), val_text(b, n)), "length %zu", n);
+        for (size_t i = 0; i < n; i++) {
+            b[i] ^= 0x20;
+            cr_expect(!value_equal(val_text(a, n), val_text(b, n)), "length %zu, byte %zu differs", n, i);
+            b[i] ^= 0x20;
+        }
+        if (n)
+            cr_expect(!value_equal(val_text(a, n), val_text(b, n - 1)), "lengths %zu and %zu", n, n - 1);
+        free(a);
+        free(b);
+    }
+}
