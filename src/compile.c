@@ -622,11 +622,23 @@ static bool fold_value(Compiler *C, const Node *n, Value *out)
 static void emit(Compiler *C, const Node *n);
 
 /* Jumps to patch to one place. */
-#define MAX_COND_JUMPS 64
 typedef struct Jumps {
-    uint32_t at[MAX_COND_JUMPS];
-    size_t n;
+    uint32_t *at;
+    size_t n, cap;
 } Jumps;
+
+static void add_jump(Jumps *j, uint32_t at)
+{
+    if (j->n == j->cap) {
+        size_t cap = j->cap ? j->cap * 2 : 8;
+        uint32_t *a = rg_alloc_atomic(cap * sizeof *a);
+        if (j->n)
+            memcpy(a, j->at, j->n * sizeof *a);
+        j->at = a;
+        j->cap = cap;
+    }
+    j->at[j->n++] = at;
+}
 
 static const Node *inlined_fn(Compiler *C, const Node *n);
 static void emit_inline(Compiler *C, const Node *n, const Node *f, Jumps *j, bool when);
@@ -643,7 +655,7 @@ static void patch_all(Compiler *C, const Jumps *j)
  * ANDs and a jump. */
 static void cond_jumps(Compiler *C, const Node *n, bool when, Jumps *j)
 {
-    bool logic = !C->no_opt && !C->explain && j->n + 2 < MAX_COND_JUMPS;
+    bool logic = !C->no_opt && !C->explain;
     if (logic && n->kind == N_BINARY && (n->u.op.op == OP_AND || n->u.op.op == OP_OR)) {
         bool and = n->u.op.op == OP_AND;
         if (and != when) {
@@ -653,8 +665,7 @@ static void cond_jumps(Compiler *C, const Node *n, bool when, Jumps *j)
             return;
         }
         /* a and b true, a or b false: a decides only whether b is asked */
-        Jumps past;
-        past.n = 0;
+        Jumps past = {0};
         cond_jumps(C, n->u.op.a, !when, &past);
         cond_jumps(C, n->u.op.b, when, j);
         patch_all(C, &past);
@@ -670,7 +681,7 @@ static void cond_jumps(Compiler *C, const Node *n, bool when, Jumps *j)
         return;
     }
     emit(C, n);
-    j->at[j->n++] = jump_if(C, when);
+    add_jump(j, jump_if(C, when));
 }
 
 /* Emits n and widens an Int to Decimal when `want` is Decimal. */
@@ -905,19 +916,11 @@ static void emit_filter(Compiler *C, const Node *lam, const Node **conj, size_t 
     op_u8(C, BC_STORE, acc);
     uint32_t loop = here(C);
     uint32_t done = iter(C, it, slot_of(C, lam->u.lambda.sym));
-    Jumps fails;
-    fails.n = 0;
+    Jumps fails = {0};
     C->no_trace++;
-    for (size_t i = 0; i < nconj; i++) {
-        if (i == skip)
-            continue;
-        if (fails.n + 2 >= MAX_COND_JUMPS) {
-            /* more conditions than one list of jumps holds: go back at once */
-            jumps_back(C, &fails, loop);
-            fails.n = 0;
-        }
-        cond_jumps(C, conj[i], false, &fails);
-    }
+    for (size_t i = 0; i < nconj; i++)
+        if (i != skip)
+            cond_jumps(C, conj[i], false, &fails);
     C->no_trace--;
     op_u8(C, BC_LOAD, slot_of(C, lam->u.lambda.sym));
     op_u8(C, BC_APPEND, acc);
@@ -1247,8 +1250,7 @@ static void emit_special(Compiler *C, const Node *n)
     uint32_t done = iter(C, it, into);
     switch (form) {
     case SPECIAL_COUNT: {
-        Jumps skip;
-        skip.n = 0;
+        Jumps skip = {0};
         lambda_jumps(C, lam, false, &skip);
         op_u8(C, BC_LOAD, acc);
         push_const(C, val_int(1));
@@ -1288,12 +1290,11 @@ static void emit_special(Compiler *C, const Node *n)
     case SPECIAL_ANY:
     case SPECIAL_ALL: {
         bool any = form == SPECIAL_ANY;
-        Jumps decided;
-        decided.n = 0;
+        Jumps decided = {0};
         if (lam)
             lambda_jumps(C, lam, any, &decided);
         else
-            decided.at[decided.n++] = jump_if(C, any);
+            add_jump(&decided, jump_if(C, any));
         jump_back(C, BC_JUMP, loop);
         patch(C, done);
         op(C, any ? BC_FALSE : BC_TRUE);
@@ -1340,8 +1341,7 @@ static void emit_special(Compiler *C, const Node *n)
         return;
     }
     case SPECIAL_FIRST_WHERE: {
-        Jumps no;
-        no.n = 0;
+        Jumps no = {0};
         lambda_jumps(C, lam, false, &no);
         op_u8(C, BC_LOAD, slot_of(C, lam->u.lambda.sym));
         op_u8(C, BC_STORE, acc);
@@ -2049,7 +2049,7 @@ static void rule_condition(Compiler *C, const Node *r, Jumps *ok)
 {
     if (C->explain) {
         emit_condition(C, r);
-        ok->at[ok->n++] = jump_if(C, true);
+        add_jump(ok, jump_if(C, true));
         return;
     }
     cond_jumps(C, r->u.rule.cond, true, ok);
@@ -2071,8 +2071,7 @@ static void compile_rule(Compiler *C, const Node *r)
             op_u16(C, BC_TRACE, trace_point(C, r, TRACE_EACH, (int32_t)rule, -1));
             op_u8(C, BC_STORE, each);
         }
-        Jumps ok;
-        ok.n = 0;
+        Jumps ok = {0};
         rule_condition(C, r, &ok);
         emit(C, r->u.rule.message);
         op_u16(C, BC_FAIL, rule);
@@ -2083,8 +2082,7 @@ static void compile_rule(Compiler *C, const Node *r)
         jump_back(C, BC_JUMP, loop);
         patch(C, done);
     } else {
-        Jumps ok;
-        ok.n = 0;
+        Jumps ok = {0};
         rule_condition(C, r, &ok);
         emit(C, r->u.rule.message);
         op_u16(C, BC_FAIL, rule);
@@ -2312,8 +2310,7 @@ static void compile_decision(Compiler *C, const Node *d, DecisionInfo *info)
                 op_u16(C, BC_OUTCOME, (uint32_t)k);
                 break;
             }
-            Jumps next;
-            next.n = 0;
+            Jumps next = {0};
             cond_jumps(C, a->u.arm.cond, false, &next);
             op_u16(C, BC_OUTCOME, (uint32_t)k);
             /* nothing but HALT comes after the outcome */

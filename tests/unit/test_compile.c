@@ -578,6 +578,24 @@ Test(compile, conditions_are_jumps)
     cr_expect_eq(count_op(q, q->decisions[0].chunk, BC_OR), 2);
 }
 
+/* A condition of many parts is as many jumps, however many. */
+Test(compile, a_long_condition_is_as_many_jumps)
+{
+    RgBuf src;
+    buf_init(&src);
+    buf_adds(&src, "record F { id: Text  ok: Bool  n: Int }\n"
+                   "source fs: F from jsonl \"f.jsonl\" key id\n"
+                   "decision t for f in fs key f.id {\n    outcome ja | nej\n    must A1 f.ok");
+    for (int i = 0; i < 150; i++)
+        buf_printf(&src, " or (f.n == %d and not f.ok)", i);
+    buf_adds(&src, " else \"m\"\n}\n");
+    Program *p = compile_ok(src.data);
+    uint32_t d = p->decisions[0].chunk;
+    cr_expect_eq(count_op(p, d, BC_FIELD_NE_JUMP), 150, "%s", disasm_all(p, "t"));
+    cr_expect_eq(count_op(p, d, BC_FIELD_JUMP_FALSE), 150);
+    cr_expect_eq(count_op(p, d, BC_FIELD_JUMP_TRUE), 1);
+}
+
 /* Counts jumps that land on an unconditional JUMP. */
 static bool jump_to_jump_insn(void *ctx, const Program *p, const Chunk *c, uint32_t pc, Opcode op, const uint8_t *a)
 {
