@@ -922,8 +922,14 @@ static void emit_filter(Compiler *C, const Node *lam, const Node **conj, size_t 
         if (i != skip)
             cond_jumps(C, conj[i], false, &fails);
     C->no_trace--;
-    op_u8(C, BC_LOAD, slot_of(C, lam->u.lambda.sym));
-    op_u8(C, BC_APPEND, acc);
+    if (C->no_opt) {
+        op_u8(C, BC_LOAD, slot_of(C, lam->u.lambda.sym));
+        op_u8(C, BC_APPEND, acc);
+    } else {
+        op(C, BC_APPEND_LOCAL);
+        byte(C, slot_of(C, lam->u.lambda.sym));
+        byte(C, acc);
+    }
     jump_back(C, BC_JUMP, loop);
     /* a failed condition goes back to the loop head */
     jumps_back(C, &fails, loop);

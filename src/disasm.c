@@ -37,6 +37,7 @@ static void comment(const Program *p, Opcode o, uint32_t a, uint32_t b, RgBuf *o
         }
         break;
     case BC_FAIL:
+    case BC_FAIL_SKIP:
         if (a < p->nrules)
             buf_printf(out, "  ; rule %s", p->rules[a].ref);
         break;
@@ -132,6 +133,10 @@ void disasm_chunk(const Program *p, uint32_t chunk, RgBuf *out)
             x = a[0];
             y = a[1];
             buf_printf(out, " %u %u -> %04d", x, y, (int)(pc + 7 + (uint32_t)rd32(a + 2)));
+            break;
+        case OPND_U16JUMP:
+            x = rd16(a);
+            buf_printf(out, " %u -> %04d", x, (int)(pc + 7 + (uint32_t)rd32(a + 2)));
             break;
         case OPND_U8U8U16JUMP:
             x = rd16(a + 2);

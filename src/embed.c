@@ -105,10 +105,11 @@ static bool skips_the_failure(uint8_t op)
  * A rule compiles to its condition, a jump past the failure, the code
  * of its message, and FAIL. The hot path needs to know that a rule failed,
  * not what its message says, so in the program it runs, the message code
- * of each rule is replaced by an empty text and a jump to the FAIL:
+ * and the FAIL of each rule are replaced by one instruction that notes the
+ * failure with an empty message and jumps on:
  *
  *     JUMP_TRUE ok; <message code>; FAIL r; ok:
- *     JUMP_TRUE ok; CONST ""; JUMP f; <dead>; f: FAIL r; ok:
+ *     JUMP_TRUE ok; FAIL_SKIP r -> ok; <dead>; FAIL r; ok:
  *
  * (or another jump of skips_the_failure).
  *
@@ -120,7 +121,7 @@ static bool skips_the_failure(uint8_t op)
  * regel_result_message gets the real messages by evaluating the decision
  * again in the program as compiled.
  */
-static void lazy_chunk(const Program *P, Program *F, uint32_t ci, uint32_t empty)
+static void lazy_chunk(const Program *P, Program *F, uint32_t ci)
 {
     const Chunk *c = &P->chunks[ci];
     int32_t *depth = verify_depths(P, ci);
@@ -147,7 +148,7 @@ static void lazy_chunk(const Program *P, Program *F, uint32_t ci, uint32_t empty
                 break;
             }
         }
-        if (!found || f - s < 8 || depth[s] < 0 || depth[f] != depth[s] + 1)
+        if (!found || f - s < 7 || depth[s] < 0 || depth[f] != depth[s] + 1)
             continue;
         bool entered = false;
         for (uint32_t j = 0; j < n && !entered; j++) {
@@ -163,9 +164,10 @@ static void lazy_chunk(const Program *P, Program *F, uint32_t ci, uint32_t empty
             code = rg_alloc_atomic((size_t)c->len + CHUNK_PADDING);
             memcpy(code, c->code, (size_t)c->len + CHUNK_PADDING);
         }
-        int32_t off = (int32_t)f - (int32_t)(s + 8);
-        uint8_t patch[8] = {BC_CONST, (uint8_t)empty, (uint8_t)(empty >> 8), BC_JUMP, (uint8_t)off,
-                            (uint8_t)(off >> 8), (uint8_t)(off >> 16), (uint8_t)(off >> 24)};
+        uint32_t r = (uint32_t)c->code[f + 1] | ((uint32_t)c->code[f + 2] << 8);
+        int32_t off = (int32_t)(f + 3) - (int32_t)(s + 7);
+        uint8_t patch[7] = {BC_FAIL_SKIP, (uint8_t)r, (uint8_t)(r >> 8), (uint8_t)off, (uint8_t)(off >> 8),
+                            (uint8_t)(off >> 16), (uint8_t)(off >> 24)};
         memcpy(code + s, patch, sizeof patch);
     }
     if (code)
@@ -174,8 +176,6 @@ static void lazy_chunk(const Program *P, Program *F, uint32_t ci, uint32_t empty
 
 static const Program *lazy_messages(const Program *P)
 {
-    if (P->nconsts >= 0xFFFF)
-        return P;
     bool *called = rg_alloc_atomic((size_t)P->nchunks + 1);
     memset(called, 0, (size_t)P->nchunks + 1);
     for (uint32_t i = 0; i < P->nchunks; i++) {
@@ -188,17 +188,12 @@ static const Program *lazy_messages(const Program *P)
     }
     Program *F = rg_alloc(sizeof *F);
     *F = *P;
-    F->consts = rg_alloc(((size_t)P->nconsts + 1) * sizeof *F->consts);
-    if (P->nconsts) /* memcpy from NULL is undefined even for 0 bytes */
-        memcpy(F->consts, P->consts, P->nconsts * sizeof *F->consts);
-    F->consts[P->nconsts] = val_text("", 0);
-    F->nconsts = P->nconsts + 1;
     F->chunks = rg_alloc(((size_t)P->nchunks + 1) * sizeof *F->chunks);
     if (P->nchunks)
         memcpy(F->chunks, P->chunks, P->nchunks * sizeof *F->chunks);
     for (uint32_t i = 0; i < P->ndecisions; i++)
         if (!called[P->decisions[i].chunk])
-            lazy_chunk(P, F, P->decisions[i].chunk, P->nconsts);
+            lazy_chunk(P, F, P->decisions[i].chunk);
     return F;
 }
 

@@ -17,6 +17,7 @@
  *     U8JUMP one byte a, then a jump offset
  *     U8U8JUMP bytes a, b, then a jump offset
  *     U8U8U16JUMP bytes a, b, two bytes c, then a jump offset
+ *     U16JUMP two bytes a, then a jump offset
  * POPS/PUSHES give the stack effect when execution falls through to the
  * next instruction; VAR means it depends on an operand (see the notes of
  * that instruction). On the jump path: AND, OR, JUMP_SOME and JUMP_NONE
@@ -28,7 +29,8 @@
  * (ITER, STORE b; LOCAL_FIELD a b, JUMP_FALSE or JUMP_TRUE; LOCAL_FIELD
  * a b, CONST c, EQ or NE, JUMP_FALSE or JUMP_TRUE), as is MOVE (LOAD a,
  * STORE b), LEN_LOCAL (LOAD a, LEN), SUM_FIELD and MAP_FIELD (the loops
- * of sum(xs, .field) and map(xs, .field)): each instruction
+ * of sum(xs, .field) and map(xs, .field)), APPEND_LOCAL (LOAD a, APPEND
+ * b): each instruction
  * dispatched costs more than most instructions' own work.
  *
  * Notes:
@@ -153,7 +155,9 @@
     OP(MOVE,        U8U8,   0, 0, "local b = local a (LOAD a, STORE b)") \
     OP(LEN_LOCAL,   U8,     0, 1, "push the number of elements of the list or set in local a (LOAD a, LEN)") \
     OP(SUM_FIELD,   U8U8,   1, 1, "replace a list of records by the sum of their field b, as Int (a = 0) or Decimal (a = 1)") \
-    OP(MAP_FIELD,   U8,     1, 1, "replace a list of records by the list of their field a")
+    OP(MAP_FIELD,   U8,     1, 1, "replace a list of records by the list of their field a") \
+    OP(APPEND_LOCAL, U8U8,  0, 0, "append local a to the list in local b (LOAD a, APPEND b)") \
+    OP(FAIL_SKIP,   U16JUMP, 0, 0, "rule a failed, with no message; jump (the hot path's stand-in for a message and its FAIL, see embed.c)")
 
 typedef enum Opcode {
 #define OP_ENUM(name, operands, pops, pushes, doc) BC_##name,
@@ -172,6 +176,7 @@ typedef enum OperandLayout {
     OPND_U8JUMP,
     OPND_U8U8JUMP,
     OPND_U8U8U16JUMP,
+    OPND_U16JUMP,
 } OperandLayout;
 
 typedef struct OpcodeInfo {
@@ -196,6 +201,7 @@ static inline int opcode_size(OperandLayout l)
     case OPND_U8JUMP: return 6;
     case OPND_U8U8JUMP: return 7;
     case OPND_U8U8U16JUMP: return 9;
+    case OPND_U16JUMP: return 7;
     }
     return 1;
 }
@@ -203,14 +209,14 @@ static inline int opcode_size(OperandLayout l)
 /* Whether an instruction with this layout jumps (always or on a condition). */
 static inline bool opcode_jumps(OperandLayout l)
 {
-    return l == OPND_JUMP || l == OPND_U8JUMP || l == OPND_U8U8JUMP || l == OPND_U8U8U16JUMP;
+    return l == OPND_JUMP || l == OPND_U8JUMP || l == OPND_U8U8JUMP || l == OPND_U8U8U16JUMP || l == OPND_U16JUMP;
 }
 
 /* Where its jump offset starts, counted from the opcode; the offset
  * counts from the end of the instruction. */
 static inline int opcode_jump_operand(OperandLayout l)
 {
-    return l == OPND_U8U8U16JUMP ? 5 : l == OPND_U8U8JUMP ? 3 : l == OPND_U8JUMP ? 2 : 1;
+    return l == OPND_U8U8U16JUMP ? 5 : l == OPND_U8U8JUMP || l == OPND_U16JUMP ? 3 : l == OPND_U8JUMP ? 2 : 1;
 }
 
 #endif

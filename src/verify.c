@@ -255,7 +255,8 @@ static bool check_operands(Verifier *v, uint32_t ci, uint32_t pc)
     const uint8_t *ip = c->code + pc;
     uint32_t a16 = 0;
     uint8_t a8 = ip[1];
-    if (opcode_info[ip[0]].operands == OPND_U16 || opcode_info[ip[0]].operands == OPND_U16U8)
+    if (opcode_info[ip[0]].operands == OPND_U16 || opcode_info[ip[0]].operands == OPND_U16U8 ||
+        opcode_info[ip[0]].operands == OPND_U16JUMP)
         a16 = rd16(ip + 1);
 #define LOCAL(slot)                                                                                       \
     do {                                                                                                  \
@@ -297,6 +298,7 @@ static bool check_operands(Verifier *v, uint32_t ci, uint32_t pc)
     case BC_SUM_FIELD: RANGE(ip[2], v->max_fields, "field slot"); break;
     case BC_MAP_FIELD: RANGE(a8, v->max_fields, "field slot"); break;
     case BC_MOVE:
+    case BC_APPEND_LOCAL:
         LOCAL(a8);
         LOCAL(ip[2]);
         break;
@@ -359,6 +361,7 @@ static bool check_operands(Verifier *v, uint32_t ci, uint32_t pc)
         break;
     case BC_TRACE: RANGE(a16, p->ntrace_points, "trace point"); break;
     case BC_FAIL:
+    case BC_FAIL_SKIP:
     case BC_PASS: RANGE(a16, p->nrules, "rule"); break;
     case BC_OUTCOME:
     case BC_EMIT: {
@@ -500,6 +503,10 @@ static bool follow(Verifier *v, uint32_t ci, Flow *f, uint32_t pc)
         if (!fresh_has(&fresh, ip[1]))
             return fail(v, ci, pc, "APPEND to local %u, which may hold a list this frame did not make", ip[1]);
         break;
+    case BC_APPEND_LOCAL:
+        if (!fresh_has(&fresh, ip[2]))
+            return fail(v, ci, pc, "APPEND to local %u, which may hold a list this frame did not make", ip[2]);
+        break;
     default: break;
     }
     bool made = op == BC_LIST || op == BC_LIST_LIKE || op == BC_LIST_SCRATCH;
@@ -523,6 +530,7 @@ static bool follow(Verifier *v, uint32_t ci, Flow *f, uint32_t pc)
     case BC_FIELD_JUMP_TRUE:
     case BC_FIELD_EQ_JUMP:
     case BC_FIELD_NE_JUMP:
+    case BC_FAIL_SKIP:
     case BC_JUMP_FALSE:
     case BC_JUMP_TRUE:
     case BC_JUMP_NONE: {

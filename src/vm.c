@@ -1577,6 +1577,20 @@ dispatch:
         NEXT();
     }
 #undef ITERATE
+    CASE(APPEND_LOCAL) {
+        uint8_t a = ip[0], b = ip[1];
+        ip += 2;
+        CHECK_LOCAL(a);
+        CHECK_LOCAL(b);
+        if (base[b].tag != V_LIST)
+            FAILWITH("internal error: append to a value that is not a list");
+        List *l = base[b].as.list;
+        if (l->len < l->cap)
+            l->items[l->len++] = base[a];
+        else
+            base[b].as.list = list_push(l, base[a]);
+        NEXT();
+    }
     CASE(APPEND) {
         uint8_t a = *ip++;
         CHECK_LOCAL(a);
@@ -1777,26 +1791,43 @@ dispatch:
         PUSH(val_bool(!vm->verdict->must_failed));
         NEXT();
     }
+/* Rule r failed with message msg. */
+#define RULE_FAILED(r, msg)                                                   \
+    do {                                                                      \
+        if (!vm->verdict || (r) >= P->nrules || (msg).tag != V_TEXT)          \
+            FAILWITH("internal error: bad rule failure");                     \
+        Verdict *v_ = vm->verdict;                                            \
+        if (v_->nreasons < v_->reasons_cap) {                                 \
+            v_->reasons[v_->nreasons].rule = (r);                             \
+            v_->reasons[v_->nreasons++].message = (msg);                      \
+        } else {                                                              \
+            add_reason(v_, (r), (msg));                                       \
+        }                                                                     \
+        if (P->rules[r].severity != SEV_SHOULD)                               \
+            v_->must_failed = true;                                           \
+        if (vm->coverage)                                                     \
+            vm->coverage[r] |= 2;                                             \
+    } while (0)
     CASE(FAIL) {
         uint32_t r = rd16(ip);
         ip += 2;
         NEED(1);
         Value msg = POP();
-        if (!vm->verdict || r >= P->nrules || msg.tag != V_TEXT)
-            FAILWITH("internal error: bad rule failure");
-        Verdict *v = vm->verdict;
-        if (v->nreasons < v->reasons_cap) {
-            v->reasons[v->nreasons].rule = r;
-            v->reasons[v->nreasons++].message = msg;
-        } else {
-            add_reason(v, r, msg);
-        }
-        if (P->rules[r].severity != SEV_SHOULD)
-            vm->verdict->must_failed = true;
-        if (vm->coverage)
-            vm->coverage[r] |= 2;
+        RULE_FAILED(r, msg);
         NEXT();
     }
+    CASE(FAIL_SKIP) {
+        uint32_t r = rd16(ip);
+        int32_t off = rd32(ip + 2);
+        ip += 6;
+        Value empty = val_text("", 0);
+        RULE_FAILED(r, empty);
+        ip += off;
+        if (ip < code || ip > end)
+            FAILWITH("internal error: jump outside the code");
+        NEXT();
+    }
+#undef RULE_FAILED
     CASE(OUTCOME) {
         uint32_t w = rd16(ip);
         ip += 2;

@@ -313,6 +313,22 @@ Test(verify, scratch_list_sized_by_a_local_out_of_range)
     refused(p, "is out of range (the chunk has");
 }
 
+Test(verify, append_of_a_local_to_a_list_the_frame_did_not_make)
+{
+    Program *p = copy(compile_ok("record F { id: Text  xs: List<Int> }\n"
+                                 "source fs: F from jsonl \"f.jsonl\" key id\n"
+                                 "decision t for f in fs key f.id {\n    outcome ja | nej\n"
+                                 "    field n = count(f.xs where it > 1)\n}\n"));
+    Chunk *c = decision_chunk(p);
+    int k = find(c, BC_APPEND_LOCAL);
+    cr_assert_geq(k, 0);
+    /* the element appended to the list it came from */
+    int it = find(c, BC_ITER_TO);
+    cr_assert_geq(it, 0);
+    c->code[k + 2] = c->code[it + 1];
+    refused(p, "APPEND to local");
+}
+
 Test(verify, iteration_into_a_local_out_of_range)
 {
     Program *p = copy(compile_ok(SOURCE));
