@@ -1317,6 +1317,8 @@ dispatch:
         NEXT();
     }
 /* Integers, the common case, are compared inline. */
+/* A comparison followed by JUMP_FALSE or JUMP_TRUE (a condition) does
+ * that jump itself: the pair costs one dispatch. */
 #define COMPARE(name, op, expr_cmp)                                           \
     CASE(name) {                                                              \
         NEED(2);                                                              \
@@ -1324,15 +1326,29 @@ dispatch:
         Value a = TOP;                                                        \
         int64_t ca, cb;                                                       \
         uint8_t scale;                                                        \
+        bool r;                                                               \
         if (a.tag == V_INT && b.tag == V_INT)                                 \
-            TOP = val_bool(a.as.i op b.as.i);                                 \
+            r = a.as.i op b.as.i;                                             \
         else if (a.tag == V_DATE && b.tag == V_DATE)                          \
-            TOP = val_bool(a.as.date op b.as.date);                           \
+            r = a.as.date op b.as.date;                                       \
         else if ((a.tag == V_DEC || a.tag == V_INT) && (b.tag == V_DEC || b.tag == V_INT) && \
                  dec_align_quick(val_as_dec(a), val_as_dec(b), &ca, &cb, &scale)) \
-            TOP = val_bool(ca op cb);                                         \
+            r = ca op cb;                                                     \
         else                                                                  \
-            TOP = val_bool(expr_cmp);                                         \
+            r = (expr_cmp);                                                   \
+        if (*ip == BC_JUMP_FALSE || *ip == BC_JUMP_TRUE) {                    \
+            bool jump = r == (*ip == BC_JUMP_TRUE);                           \
+            int32_t off = rd32(ip + 1);                                       \
+            ip += 5;                                                          \
+            sp--;                                                             \
+            if (jump) {                                                       \
+                ip += off;                                                    \
+                if (ip < code || ip > end)                                    \
+                    FAILWITH("internal error: jump outside the code");        \
+            }                                                                 \
+            NEXT();                                                           \
+        }                                                                     \
+        TOP = val_bool(r);                                                    \
         NEXT();                                                               \
     }
     COMPARE(EQ, ==, value_equal(a, b))
