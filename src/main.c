@@ -328,6 +328,14 @@ static regel_status open_program(char **paths, int n, unsigned flags, const char
 
 /* run, disasm and explain share their options: `explain` is `run
  * --explain` for one decision and id, written as text by default. */
+/* The file a result written beside its name and renamed over it replaces:
+ * what a symbolic link points to, so that the link stays a link. */
+static char *rename_target(const char *path)
+{
+    char *real = realpath(path, NULL);
+    return real ? real : strdup(path);
+}
+
 static int cmd_run(int argc, char **argv, const char *verb)
 {
     bool disasm = strcmp(verb, "disasm") == 0, explain = strcmp(verb, "explain") == 0;
@@ -450,10 +458,10 @@ static int cmd_run(int argc, char **argv, const char *verb)
     }
     o.report = print_report;
     FileSink sink = {stdout};
-    char *tmp = NULL;
-    struct stat target;
-    bool target_exists = output && stat(output, &target) == 0;
-    if (target_exists && !S_ISREG(target.st_mode)) {
+    char *tmp = NULL, *target = NULL;
+    struct stat out_stat;
+    bool out_exists = output && stat(output, &out_stat) == 0;
+    if (out_exists && !S_ISREG(out_stat.st_mode)) {
         /* A device, a pipe or a terminal (-o /dev/null, -o fifo) is
          * written as it is: renaming a file over it would replace it. */
         if (!(sink.f = fopen(output, "w"))) {
@@ -465,13 +473,14 @@ static int cmd_run(int argc, char **argv, const char *verb)
         /* Written beside the target and renamed at the end, so an
          * interrupted run never leaves half a result under its name. The
          * file gets the mode the target has, or a new file's. */
-        size_t len = strlen(output) + 16;
+        target = rename_target(output);
+        size_t len = strlen(target) + 16;
         tmp = malloc(len);
-        snprintf(tmp, len, "%s.tmpXXXXXX", output);
+        snprintf(tmp, len, "%s.tmpXXXXXX", target);
         int fd = mkstemp(tmp);
         mode_t mask = umask(0);
         umask(mask);
-        if (fd < 0 || fchmod(fd, target_exists ? target.st_mode & 07777 : 0666 & ~mask) != 0 ||
+        if (fd < 0 || fchmod(fd, out_exists ? out_stat.st_mode & 07777 : 0666 & ~mask) != 0 ||
             !(sink.f = fdopen(fd, "w"))) {
             fprintf(stderr, "regel: cannot write %s: %s\n", output, strerror(errno));
             if (fd >= 0) {
@@ -479,6 +488,7 @@ static int cmd_run(int argc, char **argv, const char *verb)
                 unlink(tmp);
             }
             free(tmp);
+            free(target);
             regel_program_free(p);
             return REGEL_ERR_OUTPUT;
         }
@@ -502,7 +512,7 @@ static int cmd_run(int argc, char **argv, const char *verb)
             st = REGEL_ERR_OUTPUT;
     } else if (output) {
         bool ok = fclose(sink.f) == 0 && (st == REGEL_OK || st == REGEL_ERR_EVAL);
-        if (ok && rename(tmp, output) != 0) {
+        if (ok && rename(tmp, target) != 0) {
             fprintf(stderr, "regel: cannot write %s: %s\n", output, strerror(errno));
             st = REGEL_ERR_OUTPUT;
             ok = false;
@@ -510,6 +520,7 @@ static int cmd_run(int argc, char **argv, const char *verb)
         if (!ok)
             unlink(tmp);
         free(tmp);
+        free(target);
     }
     if (st == REGEL_ERR_NOMEM)
         fprintf(stderr, "regel: out of memory\n");
@@ -925,16 +936,17 @@ static int fmt_one(const char *path, bool check, unsigned long *errors)
         /* Written beside the file and renamed over it, keeping its mode,
          * so an interrupted run never leaves half a policy. */
         struct stat st_old;
-        size_t tl = strlen(path) + 16;
+        char *target = rename_target(path);
+        size_t tl = strlen(target) + 16;
         char *tmp = malloc(tl);
-        snprintf(tmp, tl, "%s.tmpXXXXXX", path);
+        snprintf(tmp, tl, "%s.tmpXXXXXX", target);
         int fd = mkstemp(tmp);
         bool written = fd >= 0 && write(fd, out, len) == (ssize_t)len;
-        if (fd >= 0 && stat(path, &st_old) == 0)
+        if (fd >= 0 && stat(target, &st_old) == 0)
             fchmod(fd, st_old.st_mode & 07777);
         if (fd >= 0 && close(fd) != 0)
             written = false;
-        if (!written || rename(tmp, path) != 0) {
+        if (!written || rename(tmp, target) != 0) {
             fprintf(stderr, "regel: cannot write %s: %s\n", path, strerror(errno));
             if (fd >= 0)
                 unlink(tmp);
@@ -943,6 +955,7 @@ static int fmt_one(const char *path, bool check, unsigned long *errors)
             printf("formatted %s\n", path);
         }
         free(tmp);
+        free(target);
     }
     regel_free(out);
     free(old.data);

@@ -361,3 +361,29 @@ Test(cli, run_output_to_a_pipe_is_written_into_it)
     cr_expect(S_ISFIFO(st.st_mode), "the pipe is still a pipe");
     cr_expect(strstr(get("got"), "\"decision\":\"d\""), "%s", get("got"));
 }
+
+/* A result or policy file reached through a symbolic link is written
+ * where the link points, and the link stays a link. */
+Test(cli, files_behind_a_symbolic_link_stay_behind_it)
+{
+    one_decision_policy();
+    put("real.jsonl", "old\n");
+    put("real.regel", UNFORMATTED);
+    char link_out[256], link_pol[256];
+    snprintf(link_out, sizeof link_out, "%s/out.jsonl", dir);
+    snprintf(link_pol, sizeof link_pol, "%s/p2.regel", dir);
+    cr_assert_eq(symlink("real.jsonl", link_out), 0);
+    cr_assert_eq(symlink("real.regel", link_pol), 0);
+    Ran r;
+    RUN(&r, NULL, "run", "p.regel", "--data", "data", "--format", "jsonl", "-o", "out.jsonl");
+    cr_expect_eq(r.status, 0, "%s", r.err);
+    RUN(&r, NULL, "fmt", "p2.regel");
+    cr_expect_eq(r.status, 0, "%s", r.err);
+    struct stat st;
+    cr_assert_eq(lstat(link_out, &st), 0);
+    cr_expect(S_ISLNK(st.st_mode), "out.jsonl is still a link");
+    cr_assert_eq(lstat(link_pol, &st), 0);
+    cr_expect(S_ISLNK(st.st_mode), "p2.regel is still a link");
+    cr_expect(strstr(get("real.jsonl"), "\"decision\":\"d\""), "%s", get("real.jsonl"));
+    cr_expect_str_eq(get("real.regel"), FORMATTED);
+}
