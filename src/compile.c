@@ -35,6 +35,25 @@ typedef struct Base {
     int base;
 } Base;
 
+/* Jumps to patch to one place. */
+typedef struct Jumps {
+    uint32_t *at;
+    size_t n, cap;
+} Jumps;
+
+static void add_jump(Jumps *j, uint32_t at)
+{
+    if (j->n == j->cap) {
+        size_t cap = j->cap ? j->cap * 2 : 8;
+        uint32_t *a = rg_alloc_atomic(cap * sizeof *a);
+        if (j->n)
+            memcpy(a, j->at, j->n * sizeof *a);
+        j->at = a;
+        j->cap = cap;
+    }
+    j->at[j->n++] = at;
+}
+
 typedef struct Compiler {
     Program *prog;
     const Checked *checked;
@@ -74,8 +93,7 @@ typedef struct Compiler {
     uint32_t nscratch;  /* scratch lists numbered so far */
     /* the decision being compiled */
     DecisionInfo *dinfo;
-    uint32_t *guard_patches; /* jumps to patch to the end of the current include level */
-    size_t nguard, guard_cap;
+    Jumps guards; /* to patch to the end of the current include level */
     bool coverage;
     bool no_opt;
     /* explaining: the rule whose condition is being emitted (-1: none, no
@@ -146,11 +164,19 @@ static void adjust(Compiler *C, int pops, int pushes)
         C->max_depth = C->depth;
 }
 
+/* Whether, optimising, the last instruction is o, ends here and no jump
+ * lands here: the peepholes below fold it into the next one. */
+static bool just_after(const Compiler *C, Opcode o)
+{
+    uint32_t size = (uint32_t)opcode_size(opcode_info[o].operands);
+    return !C->no_opt && C->len >= size && C->last_op == C->len - size && C->code[C->last_op] == o &&
+           C->label_at != C->len;
+}
+
 static void op(Compiler *C, Opcode o)
 {
-    /* LOAD a just before a LEN, with no jump landing between: LEN_LOCAL. */
-    if (o == BC_LEN && !C->no_opt && C->len >= 2 && C->last_op == C->len - 2 && C->code[C->last_op] == BC_LOAD &&
-        C->label_at != C->len) {
+    /* LOAD a, LEN: LEN_LOCAL a. */
+    if (o == BC_LEN && just_after(C, BC_LOAD)) {
         C->code[C->last_op] = BC_LEN_LOCAL;
         return;
     }
@@ -183,10 +209,9 @@ static void u16(Compiler *C, uint32_t v)
 
 static void op_u8(Compiler *C, Opcode o, int a)
 {
-    /* LOAD x just before a STORE, with no jump landing between: MOVE. */
-    if (o == BC_STORE && !C->no_opt && C->len >= 2 && C->last_op == C->len - 2 && C->code[C->last_op] == BC_LOAD &&
-        C->label_at != C->len) {
-        C->code[C->last_op] = BC_MOVE;
+    /* LOAD x, STORE a: MOVE x a; LOAD x, APPEND a: APPEND_LOCAL x a. */
+    if ((o == BC_STORE || o == BC_APPEND) && just_after(C, BC_LOAD)) {
+        C->code[C->last_op] = (uint8_t)(o == BC_STORE ? BC_MOVE : BC_APPEND_LOCAL);
         adjust(C, 1, 0); /* the LOAD's value is not pushed */
         byte(C, a);
         return;
@@ -201,15 +226,21 @@ static void op_u16(Compiler *C, Opcode o, uint32_t a)
     u16(C, a);
 }
 
-/* Emits a jump with a placeholder offset; returns where to patch. */
-static uint32_t jump(Compiler *C, Opcode o)
+/* A placeholder jump offset after the operands so far; where to patch it. */
+static uint32_t jump_operand(Compiler *C)
 {
-    op(C, o);
     uint32_t at = C->len;
     reserve(C, 4);
     memset(C->code + C->len, 0, 4);
     C->len += 4;
     return at;
+}
+
+/* Emits a jump with a placeholder offset; returns where to patch. */
+static uint32_t jump(Compiler *C, Opcode o)
+{
+    op(C, o);
+    return jump_operand(C);
 }
 
 static void put_i32(uint8_t *p, int32_t v)
@@ -219,6 +250,11 @@ static void put_i32(uint8_t *p, int32_t v)
     p[1] = (uint8_t)(u >> 8);
     p[2] = (uint8_t)(u >> 16);
     p[3] = (uint8_t)(u >> 24);
+}
+
+static int32_t get_i32(const uint8_t *p)
+{
+    return (int32_t)((uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24));
 }
 
 /* Makes the jump at `at` land here. */
@@ -251,59 +287,44 @@ static uint32_t iter(Compiler *C, int it, int into)
     byte(C, it);
     if (fused)
         byte(C, into);
-    uint32_t at = C->len;
-    reserve(C, 4);
-    memset(C->code + C->len, 0, 4);
-    C->len += 4;
+    uint32_t at = jump_operand(C);
     if (into >= 0 && !fused)
         op_u8(C, BC_STORE, into);
     return at;
 }
 
 /* A conditional jump on the value on top; `NOT` just before it is folded
- * into the jump's sense, and a field of a local read just before it is
- * read by the jump itself (FIELD_JUMP_*). */
+ * into the jump's sense, and a field of a local read just before it (and
+ * compared with a constant) is read by the jump itself (FIELD_JUMP_*,
+ * FIELD_EQ_JUMP, FIELD_NE_JUMP). */
 static uint32_t jump_if(Compiler *C, bool when)
 {
-    if (!C->no_opt && C->len && C->last_op == C->len - 1 && C->code[C->last_op] == BC_NOT &&
-        C->label_at != C->len) {
+    if (just_after(C, BC_NOT)) {
         C->len--;
         C->last_op = C->prev_op;
         C->prev_op = C->op3;
         C->op3 = UINT32_MAX;
         when = !when;
     }
-    /* LOCAL_FIELD a b, CONST k, EQ or NE, with no jump landing between
-     * them: one instruction compares the field with the constant. */
-    const uint8_t *code = C->code;
-    if (!C->no_opt && C->len >= 7 && C->last_op == C->len - 1 && (code[C->last_op] == BC_EQ || code[C->last_op] == BC_NE) &&
-        C->prev_op == C->len - 4 && code[C->prev_op] == BC_CONST && C->op3 == C->len - 7 &&
-        code[C->op3] == BC_LOCAL_FIELD && !(C->label_at > C->op3 && C->label_at <= C->len)) {
+    /* LOCAL_FIELD a b, CONST k, EQ or NE, with no jump landing between them */
+    uint8_t *code = C->code;
+    if ((just_after(C, BC_EQ) || just_after(C, BC_NE)) && C->prev_op == C->len - 4 && code[C->prev_op] == BC_CONST &&
+        C->op3 == C->len - 7 && code[C->op3] == BC_LOCAL_FIELD && !(C->label_at > C->op3 && C->label_at <= C->len)) {
         uint32_t at = C->op3;
         bool jump_when_equal = (code[C->last_op] == BC_EQ) == when;
-        uint8_t k0 = code[C->prev_op + 1], k1 = code[C->prev_op + 2];
-        C->code[at] = (uint8_t)(jump_when_equal ? BC_FIELD_EQ_JUMP : BC_FIELD_NE_JUMP);
-        C->code[at + 3] = k0;
-        C->code[at + 4] = k1;
+        code[at] = (uint8_t)(jump_when_equal ? BC_FIELD_EQ_JUMP : BC_FIELD_NE_JUMP);
+        code[at + 3] = code[C->prev_op + 1];
+        code[at + 4] = code[C->prev_op + 2];
         C->len = at + 5;
         C->last_op = at;
         C->prev_op = C->op3 = UINT32_MAX;
         adjust(C, 1, 0); /* neither the field nor the comparison is pushed */
-        uint32_t off = C->len;
-        reserve(C, 4);
-        memset(C->code + C->len, 0, 4);
-        C->len += 4;
-        return off;
+        return jump_operand(C);
     }
-    if (!C->no_opt && C->len >= 3 && C->last_op == C->len - 3 && C->code[C->last_op] == BC_LOCAL_FIELD &&
-        C->label_at != C->len) {
-        C->code[C->last_op] = (uint8_t)(when ? BC_FIELD_JUMP_TRUE : BC_FIELD_JUMP_FALSE);
+    if (just_after(C, BC_LOCAL_FIELD)) {
+        code[C->last_op] = (uint8_t)(when ? BC_FIELD_JUMP_TRUE : BC_FIELD_JUMP_FALSE);
         adjust(C, 1, 0); /* the field is no longer pushed */
-        uint32_t at = C->len;
-        reserve(C, 4);
-        memset(C->code + C->len, 0, 4);
-        C->len += 4;
-        return at;
+        return jump_operand(C);
     }
     return jump(C, when ? BC_JUMP_TRUE : BC_JUMP_FALSE);
 }
@@ -333,6 +354,23 @@ static int alias_field(Compiler *C, const Symbol *s)
         if (C->aliases[i].sym == s)
             return C->aliases[i].field;
     return -1;
+}
+
+/* The local whose field n reads as it is (a field of the element, or a
+ * field read without ?. of a local that is not itself a field alias),
+ * with the field's slot in *field; NULL for anything else. */
+static const Symbol *local_field(Compiler *C, const Node *n, int *field)
+{
+    if ((n->kind != N_FIELD && n->kind != N_ELEM_FIELD) || n->u.field.slot < 0)
+        return NULL;
+    *field = n->u.field.slot;
+    if (n->kind == N_ELEM_FIELD)
+        return n->u.field.elem;
+    const Node *obj = n->u.field.obj;
+    if (n->u.field.safe || (obj->kind != N_NAME && obj->kind != N_IT) || !obj->u.name.sym ||
+        obj->u.name.sym->kind != SYM_LOCAL || alias_field(C, obj->u.name.sym) >= 0)
+        return NULL;
+    return obj->u.name.sym;
 }
 
 static int slot_of(Compiler *C, const Symbol *s)
@@ -621,25 +659,6 @@ static bool fold_value(Compiler *C, const Node *n, Value *out)
 
 static void emit(Compiler *C, const Node *n);
 
-/* Jumps to patch to one place. */
-typedef struct Jumps {
-    uint32_t *at;
-    size_t n, cap;
-} Jumps;
-
-static void add_jump(Jumps *j, uint32_t at)
-{
-    if (j->n == j->cap) {
-        size_t cap = j->cap ? j->cap * 2 : 8;
-        uint32_t *a = rg_alloc_atomic(cap * sizeof *a);
-        if (j->n)
-            memcpy(a, j->at, j->n * sizeof *a);
-        j->at = a;
-        j->cap = cap;
-    }
-    j->at[j->n++] = at;
-}
-
 static const Node *inlined_fn(Compiler *C, const Node *n);
 static void emit_inline(Compiler *C, const Node *n, const Node *f, Jumps *j, bool when);
 
@@ -700,9 +719,8 @@ static Span span_enter(Compiler *C, const Node *n)
     return saved;
 }
 
-/* Runs the body of an element lambda whose element is on top of the stack.
+/* The body of an element lambda whose parameter is in its local already.
  * Its parts are not traced: they run once per element. */
-/* The body of a lambda whose parameter is in its local already. */
 static void emit_lambda(Compiler *C, const Node *lam)
 {
     C->no_trace++;
@@ -917,19 +935,11 @@ static void emit_filter(Compiler *C, const Node *lam, const Node **conj, size_t 
     uint32_t loop = here(C);
     uint32_t done = iter(C, it, slot_of(C, lam->u.lambda.sym));
     Jumps fails = {0};
-    C->no_trace++;
     for (size_t i = 0; i < nconj; i++)
         if (i != skip)
             cond_jumps(C, conj[i], false, &fails);
-    C->no_trace--;
-    if (C->no_opt) {
-        op_u8(C, BC_LOAD, slot_of(C, lam->u.lambda.sym));
-        op_u8(C, BC_APPEND, acc);
-    } else {
-        op(C, BC_APPEND_LOCAL);
-        byte(C, slot_of(C, lam->u.lambda.sym));
-        byte(C, acc);
-    }
+    op_u8(C, BC_LOAD, slot_of(C, lam->u.lambda.sym));
+    op_u8(C, BC_APPEND, acc);
     jump_back(C, BC_JUMP, loop);
     /* a failed condition goes back to the loop head */
     jumps_back(C, &fails, loop);
@@ -1170,6 +1180,14 @@ static void emit_where(Compiler *C, const Node *n)
     emit_filter(C, lam, conj, nconj, (size_t)-1, n->type && n->type->kind == T_SET, scratch);
 }
 
+/* The field slot a lambda's body reads of its element as it is (`.field`),
+ * or -1. */
+static int lambda_field(const Node *lam)
+{
+    const Node *b = lam ? lam->u.lambda.body : NULL;
+    return b && b->kind == N_ELEM_FIELD && b->u.field.elem == lam->u.lambda.sym ? b->u.field.slot : -1;
+}
+
 /* count, sum, min, max, any, all, map, sort_by, first_where as loops. */
 static void emit_special(Compiler *C, const Node *n)
 {
@@ -1205,22 +1223,19 @@ static void emit_special(Compiler *C, const Node *n)
     }
     /* map(xs, .field): one instruction reads the field of each (unless
      * the list is to be a scratch list). */
-    if (form == SPECIAL_MAP && !C->no_opt && !C->explain && C->scratch_node != n &&
-        lam->u.lambda.body->kind == N_ELEM_FIELD && lam->u.lambda.body->u.field.elem == lam->u.lambda.sym &&
-        lam->u.lambda.body->u.field.slot >= 0 && n->type->kind == T_LIST &&
+    int field = C->no_opt || C->explain ? -1 : lambda_field(lam);
+    if (form == SPECIAL_MAP && field >= 0 && C->scratch_node != n && n->type->kind == T_LIST &&
         !type_needs_widening(n->type->elem, lam->u.lambda.body->type)) {
         emit(C, xs);
-        op_u8(C, BC_MAP_FIELD, lam->u.lambda.body->u.field.slot);
+        op_u8(C, BC_MAP_FIELD, field);
         return;
     }
     /* sum(xs, .field): one instruction adds the field up. */
-    if (form == SPECIAL_SUM && lam && !C->no_opt && !C->explain && lam->u.lambda.body->kind == N_ELEM_FIELD &&
-        lam->u.lambda.body->u.field.elem == lam->u.lambda.sym && lam->u.lambda.body->u.field.slot >= 0 &&
-        (n->type->kind == T_INT || n->type->kind == T_DEC)) {
+    if (form == SPECIAL_SUM && field >= 0 && (n->type->kind == T_INT || n->type->kind == T_DEC)) {
         emit(C, xs);
         op(C, BC_SUM_FIELD);
         byte(C, n->type->kind == T_DEC);
-        byte(C, lam->u.lambda.body->u.field.slot);
+        byte(C, field);
         return;
     }
     int it = temp(C, 2), acc = temp(C, 1), v = temp(C, 1);
@@ -1446,20 +1461,15 @@ static void emit_field(Compiler *C, const Node *n)
             patch(C, skip);
         return;
     }
-    if (n->kind == N_ELEM_FIELD) {
+    int field;
+    const Symbol *local = local_field(C, n, &field);
+    if (local) {
         op(C, BC_LOCAL_FIELD);
-        byte(C, slot_of(C, n->u.field.elem));
-        byte(C, slot);
+        byte(C, slot_of(C, local));
+        byte(C, field);
         return;
     }
     const Node *obj = n->u.field.obj;
-    if (!n->u.field.safe && (obj->kind == N_NAME || obj->kind == N_IT) && obj->u.name.sym &&
-        obj->u.name.sym->kind == SYM_LOCAL && alias_field(C, obj->u.name.sym) < 0) {
-        op(C, BC_LOCAL_FIELD);
-        byte(C, slot_of(C, obj->u.name.sym));
-        byte(C, slot);
-        return;
-    }
     emit(C, obj);
     op_u8(C, n->u.field.safe ? BC_FIELD_OPT : BC_FIELD, slot);
 }
@@ -1591,19 +1601,11 @@ static void emit_inline(Compiler *C, const Node *n, const Node *f, Jumps *j, boo
         const Symbol *param = params->items[i]->u.param.sym;
         bool room = C->naliases < (int)(sizeof C->aliases / sizeof C->aliases[0]) &&
                     !type_needs_widening(params->items[i]->u.param.type_ann->type, a->type);
-        const Symbol *local = NULL;
         int field = -1;
+        const Symbol *local = local_field(C, a, &field);
         if ((a->kind == N_NAME || a->kind == N_IT) && a->u.name.sym && a->u.name.sym->kind == SYM_LOCAL) {
             local = a->u.name.sym;
             field = alias_field(C, local);
-        } else if (a->kind == N_ELEM_FIELD && a->u.field.slot >= 0) {
-            local = a->u.field.elem;
-            field = a->u.field.slot;
-        } else if (a->kind == N_FIELD && !a->u.field.safe && a->u.field.slot >= 0 &&
-                   (a->u.field.obj->kind == N_NAME || a->u.field.obj->kind == N_IT) && a->u.field.obj->u.name.sym &&
-                   a->u.field.obj->u.name.sym->kind == SYM_LOCAL && alias_field(C, a->u.field.obj->u.name.sym) < 0) {
-            local = a->u.field.obj->u.name.sym;
-            field = a->u.field.slot;
         }
         if (local && room) {
             C->aliases[C->naliases].sym = param;
@@ -1882,14 +1884,10 @@ static void thread_jumps(Compiler *C)
             continue;
         uint32_t at = pc + (uint32_t)opcode_jump_operand(l), end = pc + (uint32_t)opcode_size(l);
         for (int hops = 0; hops < 8; hops++) {
-            int32_t off = (int32_t)((uint32_t)C->code[at] | ((uint32_t)C->code[at + 1] << 8) |
-                                    ((uint32_t)C->code[at + 2] << 16) | ((uint32_t)C->code[at + 3] << 24));
-            uint32_t target = end + (uint32_t)off;
+            uint32_t target = end + (uint32_t)get_i32(C->code + at);
             if (target >= C->len || C->code[target] != BC_JUMP || target == pc)
                 break;
-            const uint8_t *t = C->code + target + 1;
-            int32_t next = (int32_t)((uint32_t)t[0] | ((uint32_t)t[1] << 8) | ((uint32_t)t[2] << 16) | ((uint32_t)t[3] << 24));
-            put_i32(C->code + at, (int32_t)(target + 5 + (uint32_t)next) - (int32_t)end);
+            put_i32(C->code + at, (int32_t)(target + 5 + (uint32_t)get_i32(C->code + target + 1)) - (int32_t)end);
         }
     }
 }
@@ -2093,16 +2091,7 @@ static void compile_rule(Compiler *C, const Node *r)
         emit(C, r->u.rule.message);
         op_u16(C, BC_FAIL, rule);
         if (r->u.rule.severity == SEV_GUARD) {
-            uint32_t at = jump(C, BC_JUMP);
-            if (C->nguard == C->guard_cap) {
-                size_t cap = C->guard_cap ? C->guard_cap * 2 : 8;
-                uint32_t *g = rg_alloc_atomic(cap * sizeof *g);
-                if (C->nguard)
-                    memcpy(g, C->guard_patches, C->nguard * sizeof *g);
-                C->guard_patches = g;
-                C->guard_cap = cap;
-            }
-            C->guard_patches[C->nguard++] = at;
+            add_jump(&C->guards, jump(C, BC_JUMP));
         }
         if (C->coverage) {
             uint32_t skip = jump(C, BC_JUMP);
@@ -2116,8 +2105,6 @@ static void compile_rule(Compiler *C, const Node *r)
     C->cur_span = saved;
 }
 
-/* The statements of a decision or queue body other than fields and the
- * outcome. */
 /* Whether reading local s in n (a child of p) uses its list up at once:
  * a count, sum, where, map, any... walks it, `in` looks in it, a text
  * shows it; anything else (a call, a field, a record, another let) may
@@ -2167,6 +2154,8 @@ static bool list_stays(const NodeList *body, const Symbol *s)
     return true;
 }
 
+/* The statements of a decision or queue body other than fields and the
+ * outcome. */
 static void compile_body(Compiler *C, const NodeList *body)
 {
     for (size_t i = 0; i < body->len; i++) {
@@ -2207,11 +2196,11 @@ static void compile_body(Compiler *C, const NodeList *body)
             op_u8(C, BC_STORE, slot_of(C, t->u.decision.subject_sym));
             /* A failed guard inside the included decision skips the rest of
              * it, not the rest of the includer. */
-            size_t outer = C->nguard;
+            size_t outer = C->guards.n;
             compile_body(C, &t->u.decision.body);
-            for (size_t g = outer; g < C->nguard; g++)
-                patch(C, C->guard_patches[g]);
-            C->nguard = outer;
+            for (size_t g = outer; g < C->guards.n; g++)
+                patch(C, C->guards.at[g]);
+            C->guards.n = outer;
             C->nbases--;
             break;
         }
@@ -2248,7 +2237,7 @@ static void compile_decision(Compiler *C, const Node *d, DecisionInfo *info)
 
     chunk_begin(C, d->u.decision.nslots, d->span);
     C->bases[C->nbases++] = (Base){d, 0};
-    C->nguard = 0;
+    C->guards.n = 0;
     int subj = slot_of(C, d->u.decision.subject_sym);
     info->subject_slot = (uint8_t)subj;
     if (filter) {
@@ -2274,9 +2263,8 @@ static void compile_decision(Compiler *C, const Node *d, DecisionInfo *info)
     C->scratch_ok = true;
     compile_body(C, &d->u.decision.body);
     C->scratch_ok = false;
-    for (size_t g = 0; g < C->nguard; g++)
-        patch(C, C->guard_patches[g]);
-    C->nguard = 0;
+    patch_all(C, &C->guards);
+    C->guards.n = 0;
 
     /* Epilogue: fields, then the outcome. */
     const NodeList *body = &d->u.decision.body;
@@ -2367,12 +2355,11 @@ static void compile_queue(Compiler *C, const Node *q, QueueInfo *info)
 
     chunk_begin(C, q->u.queue.nslots, q->span);
     C->bases[C->nbases++] = (Base){q, 0};
-    C->nguard = 0;
+    C->guards.n = 0;
     C->dinfo = NULL;
     compile_body(C, &q->u.queue.body);
-    for (size_t g = 0; g < C->nguard; g++)
-        patch(C, C->guard_patches[g]);
-    C->nguard = 0;
+    patch_all(C, &C->guards);
+    C->guards.n = 0;
     op(C, BC_HALT);
     info->admit_chunk = chunk_end(C, rg_sprintf("%s (admission)", info->name), 0);
 

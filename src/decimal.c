@@ -220,14 +220,14 @@ static int align(Decimal a, Decimal b, i128 *ca, i128 *cb)
     return scale;
 }
 
-DecStatus dec_add(Decimal a, Decimal b, Decimal *out)
+DecStatus dec_add_wide(Decimal a, Decimal b, Decimal *out)
 {
     i128 ca, cb;
     int scale = align(a, b, &ca, &cb);
     return fit(ca + cb, scale, out);
 }
 
-DecStatus dec_sub(Decimal a, Decimal b, Decimal *out)
+DecStatus dec_sub_wide(Decimal a, Decimal b, Decimal *out)
 {
     i128 ca, cb;
     int scale = align(a, b, &ca, &cb);

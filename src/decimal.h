@@ -47,15 +47,17 @@ Decimal dec_from_int(int64_t v);
 /* True when d is a whole number that fits int64; stores it. */
 bool dec_to_int(Decimal d, int64_t *out);
 
-DecStatus dec_add(Decimal a, Decimal b, Decimal *out);
-DecStatus dec_sub(Decimal a, Decimal b, Decimal *out);
+/* a + b and a - b the exact way, in 128 bits (dec_add and dec_sub below
+ * take it when 64 bits are not enough on the way). */
+DecStatus dec_add_wide(Decimal a, Decimal b, Decimal *out);
+DecStatus dec_sub_wide(Decimal a, Decimal b, Decimal *out);
 
 /* 10^0 .. 10^DEC_MAX_SCALE. */
 extern const int64_t dec_pow10[DEC_MAX_SCALE + 1];
 
 /* Both coefficients at the larger scale, when that fits in 64 bits: the
  * common case of the VM's arithmetic and comparisons, done inline; false
- * when the caller must take the exact 128-bit way (dec_add, dec_cmp). */
+ * when the caller must take the exact 128-bit way (dec_add_wide, dec_cmp). */
 static inline bool dec_align_quick(Decimal a, Decimal b, int64_t *ca, int64_t *cb, uint8_t *scale)
 {
     *ca = a.coef;
@@ -70,17 +72,21 @@ static inline bool dec_align_quick(Decimal a, Decimal b, int64_t *ca, int64_t *c
     return true;
 }
 
-/* a + b and a - b as dec_add and dec_sub give them, when the result needs
- * no more than 64 bits on the way; false otherwise. */
-static inline bool dec_add_quick(Decimal a, Decimal b, Decimal *out)
+/* a + b and a - b, exact or DEC_OVERFLOW: inline when the numbers fit in
+ * 64 bits at the larger scale, the common case of the VM's arithmetic. */
+static inline DecStatus dec_add(Decimal a, Decimal b, Decimal *out)
 {
     int64_t ca, cb;
-    return dec_align_quick(a, b, &ca, &cb, &out->scale) && !__builtin_add_overflow(ca, cb, &out->coef);
+    if (dec_align_quick(a, b, &ca, &cb, &out->scale) && !__builtin_add_overflow(ca, cb, &out->coef))
+        return DEC_OK;
+    return dec_add_wide(a, b, out);
 }
-static inline bool dec_sub_quick(Decimal a, Decimal b, Decimal *out)
+static inline DecStatus dec_sub(Decimal a, Decimal b, Decimal *out)
 {
     int64_t ca, cb;
-    return dec_align_quick(a, b, &ca, &cb, &out->scale) && !__builtin_sub_overflow(ca, cb, &out->coef);
+    if (dec_align_quick(a, b, &ca, &cb, &out->scale) && !__builtin_sub_overflow(ca, cb, &out->coef))
+        return DEC_OK;
+    return dec_sub_wide(a, b, out);
 }
 DecStatus dec_mul(Decimal a, Decimal b, Decimal *out);
 /* a / b. Exact when the quotient has a terminating expansion that fits;

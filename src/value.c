@@ -29,18 +29,16 @@ List *list_new(size_t cap)
     return l;
 }
 
-List *list_push(List *l, Value v)
+/* list_push when l is full: a block twice the size. */
+List *list_push_grown(List *l, Value v)
 {
-    if (l->len == l->cap) {
-        size_t cap = (size_t)l->cap * 2;
-        List *bigger = rg_alloc(sizeof(List) + cap * sizeof(Value));
-        memcpy(bigger->items, l->items, l->len * sizeof(Value));
-        bigger->len = l->len;
-        bigger->cap = (uint32_t)cap;
-        l = bigger;
-    }
-    l->items[l->len++] = v;
-    return l;
+    size_t cap = (size_t)l->cap * 2;
+    List *bigger = rg_alloc(sizeof(List) + cap * sizeof(Value));
+    memcpy(bigger->items, l->items, l->len * sizeof(Value));
+    bigger->len = l->len;
+    bigger->cap = (uint32_t)cap;
+    bigger->items[bigger->len++] = v;
+    return bigger;
 }
 
 static int order_cmp(const void *a, const void *b)

@@ -136,7 +136,16 @@ Value val_cstr(const char *s);
 
 List *list_new(size_t cap);
 /* Appends in place, growing the block; returns the list (possibly moved). */
-List *list_push(List *l, Value v);
+List *list_push_grown(List *l, Value v);
+/* Appends in place, growing the block when it is full; returns the list
+ * (moved if it grew). */
+static inline List *list_push(List *l, Value v)
+{
+    if (l->len == l->cap)
+        return list_push_grown(l, v);
+    l->items[l->len++] = v;
+    return l;
+}
 /* A set: the distinct elements of l in value_order. */
 Value set_from_list(const List *l);
 bool set_contains(const List *set, Value v);

@@ -420,16 +420,21 @@ static int32_t rd32(const uint8_t *p)
     return (int32_t)((uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24));
 }
 
-static void add_reason(Verdict *v, uint32_t rule, Value msg)
+/* Room for more reasons: twice as many. Out of line, as it is rare. */
+static __attribute__((noinline)) void grow_reasons(Verdict *v)
 {
-    if (v->nreasons == v->reasons_cap) {
-        uint32_t cap = v->reasons_cap ? v->reasons_cap * 2 : 8;
-        Reason *r = rg_alloc(cap * sizeof *r);
-        if (v->nreasons)
-            memcpy(r, v->reasons, v->nreasons * sizeof *r);
-        v->reasons = r;
-        v->reasons_cap = cap;
-    }
+    uint32_t cap = v->reasons_cap ? v->reasons_cap * 2 : 8;
+    Reason *r = rg_alloc(cap * sizeof *r);
+    if (v->nreasons)
+        memcpy(r, v->reasons, v->nreasons * sizeof *r);
+    v->reasons = r;
+    v->reasons_cap = cap;
+}
+
+static inline void add_reason(Verdict *v, uint32_t rule, Value msg)
+{
+    if (v->nreasons == v->reasons_cap)
+        grow_reasons(v);
     v->reasons[v->nreasons].rule = rule;
     v->reasons[v->nreasons].message = msg;
     v->nreasons++;
@@ -917,13 +922,6 @@ bool vm_queue_view(Vm *vm, uint32_t qi, Value element, QueueView *out)
     return true;
 }
 
-/* For DEC_OP: multiplication and division always take the exact way. */
-static inline bool no_quick_way(Decimal a, Decimal b, Decimal *r)
-{
-    (void)a, (void)b, (void)r;
-    return false;
-}
-
 /* Runs chunk c with its frame at base (arguments already in place). */
 static bool run(Vm *vm, const Chunk *c, uint32_t start, Value *base, Value *result)
 {
@@ -1215,25 +1213,23 @@ dispatch:
         TOP.as.i = b.as.i == -1 ? 0 : TOP.as.i % b.as.i;
         NEXT();
     }
-#define DEC_OP(name, quick, fn)                                               \
+#define DEC_OP(name, fn)                                                      \
     CASE(name) {                                                              \
         NEED(2);                                                              \
         Value b = POP();                                                      \
         if ((TOP.tag != V_INT && TOP.tag != V_DEC) || (b.tag != V_INT && b.tag != V_DEC)) \
             FAILWITH("internal error: decimal operation on a non-number");    \
-        Decimal x = val_as_dec(TOP), y = val_as_dec(b), r;                    \
-        if (!quick(x, y, &r)) {                                               \
-            DecStatus st = fn(x, y, &r);                                      \
-            if (st)                                                           \
-                FAILWITH(dec_message(st));                                    \
-        }                                                                     \
+        Decimal r;                                                            \
+        DecStatus st = fn(val_as_dec(TOP), val_as_dec(b), &r);                \
+        if (st)                                                               \
+            FAILWITH(dec_message(st));                                        \
         TOP = val_dec(r);                                                     \
         NEXT();                                                               \
     }
-    DEC_OP(ADD_DEC, dec_add_quick, dec_add)
-    DEC_OP(SUB_DEC, dec_sub_quick, dec_sub)
-    DEC_OP(MUL_DEC, no_quick_way, dec_mul)
-    DEC_OP(DIV, no_quick_way, dec_div)
+    DEC_OP(ADD_DEC, dec_add)
+    DEC_OP(SUB_DEC, dec_sub)
+    DEC_OP(MUL_DEC, dec_mul)
+    DEC_OP(DIV, dec_div)
 #undef DEC_OP
     CASE(TO_DEC) {
         NEED(1);
@@ -1316,9 +1312,9 @@ dispatch:
         TOP = val_duration(d);
         NEXT();
     }
-/* Integers, the common case, are compared inline. */
-/* A comparison followed by JUMP_FALSE or JUMP_TRUE (a condition) does
- * that jump itself: the pair costs one dispatch. */
+/* Integers, dates and decimals that fit in 64 bits, the common cases, are
+ * compared inline. A comparison followed by JUMP_FALSE or JUMP_TRUE (a
+ * condition) does that jump itself: the pair costs one dispatch. */
 #define COMPARE(name, op, expr_cmp)                                           \
     CASE(name) {                                                              \
         NEED(2);                                                              \
@@ -1508,12 +1504,10 @@ dispatch:
             }
             if (x.tag != V_INT && x.tag != V_DEC)
                 FAILWITH("internal error: decimal operation on a non-number");
-            Decimal a = val_as_dec(x), b = val_as_dec(sum), s;
-            if (!dec_add_quick(a, b, &s)) {
-                DecStatus st = dec_add(a, b, &s);
-                if (st)
-                    FAILWITH(dec_message(st));
-            }
+            Decimal s;
+            DecStatus st = dec_add(val_as_dec(x), val_as_dec(sum), &s);
+            if (st)
+                FAILWITH(dec_message(st));
             sum = val_dec(s);
         }
         TOP = sum;
@@ -1600,11 +1594,7 @@ dispatch:
         CHECK_LOCAL(b);
         if (base[b].tag != V_LIST)
             FAILWITH("internal error: append to a value that is not a list");
-        List *l = base[b].as.list;
-        if (l->len < l->cap)
-            l->items[l->len++] = base[a];
-        else
-            base[b].as.list = list_push(l, base[a]);
+        base[b].as.list = list_push(base[b].as.list, base[a]);
         NEXT();
     }
     CASE(APPEND) {
@@ -1614,11 +1604,7 @@ dispatch:
         Value v = POP();
         if (base[a].tag != V_LIST)
             FAILWITH("internal error: append to a value that is not a list");
-        List *l = base[a].as.list;
-        if (l->len < l->cap)
-            l->items[l->len++] = v;
-        else
-            base[a].as.list = list_push(l, v);
+        base[a].as.list = list_push(base[a].as.list, v);
         NEXT();
     }
     CASE(LEN) {
@@ -1812,15 +1798,9 @@ dispatch:
     do {                                                                      \
         if (!vm->verdict || (r) >= P->nrules || (msg).tag != V_TEXT)          \
             FAILWITH("internal error: bad rule failure");                     \
-        Verdict *v_ = vm->verdict;                                            \
-        if (v_->nreasons < v_->reasons_cap) {                                 \
-            v_->reasons[v_->nreasons].rule = (r);                             \
-            v_->reasons[v_->nreasons++].message = (msg);                      \
-        } else {                                                              \
-            add_reason(v_, (r), (msg));                                       \
-        }                                                                     \
+        add_reason(vm->verdict, (r), (msg));                                  \
         if (P->rules[r].severity != SEV_SHOULD)                               \
-            v_->must_failed = true;                                           \
+            vm->verdict->must_failed = true;                                  \
         if (vm->coverage)                                                     \
             vm->coverage[r] |= 2;                                             \
     } while (0)
